@@ -1,0 +1,70 @@
+# Makefile for github.com/ogplocal/ogp (GNU make).
+#
+#   make test           gofmt check, go vet, go test (PostgreSQL tests need OGP_TEST_DATABASE_URL)
+#   make build          build bin/ogp
+#   make dev            run the all-in-one dev server (embedded Temporal on SQLite)
+#   make lint           golangci-lint
+#   make workflowcheck  Temporal workflow determinism check on ./workflows/...
+#   make fuzz           short fuzz runs over FUZZ_TARGETS
+#   make clean          remove build and coverage artifacts
+
+GO ?= go
+
+GOLANGCI_LINT_VERSION ?= v2.15.0
+WORKFLOWCHECK_VERSION ?= v0.6.0
+
+# Fuzzing: each target is "<package>:<FuzzFunc>", e.g. ./internal/plan:FuzzParsePlan
+FUZZ_TIME ?= 10s
+FUZZ_TARGETS ?= ./server:FuzzParseJSON ./server:FuzzParseDate
+
+.DEFAULT_GOAL := build
+
+.PHONY: build dev test fmt-check vet lint workflowcheck fuzz clean
+
+build:
+	$(GO) build -o bin/ogp ./cmd/ogp
+
+dev:
+	$(GO) run ./cmd/ogp dev
+
+fmt-check:
+	@unformatted="$$(gofmt -l .)"; \
+	if [ -n "$$unformatted" ]; then \
+		echo "gofmt: these files are not formatted (run 'gofmt -w .'):"; \
+		echo "$$unformatted"; \
+		exit 1; \
+	fi
+
+vet:
+	$(GO) vet ./...
+
+test: fmt-check vet
+	@if [ -z "$$OGP_TEST_DATABASE_URL" ]; then \
+		echo "PostgreSQL tests skipped: OGP_TEST_DATABASE_URL is not set"; \
+	else \
+		redacted="$$(printf '%s' "$$OGP_TEST_DATABASE_URL" | sed -E -e 's|(://[^:/@]*):[^@]*@|\1:xxxxx@|' -e 's/(password=)[^ &]*/\1xxxxx/g')"; \
+		echo "PostgreSQL tests run against $$redacted"; \
+	fi
+	$(GO) test -count=1 -timeout 20m ./...
+
+lint:
+	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...
+
+workflowcheck:
+	$(GO) run go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION) ./workflows/...
+
+fuzz:
+	@if [ -z "$(strip $(FUZZ_TARGETS))" ]; then \
+		echo "fuzz: FUZZ_TARGETS is empty, nothing to fuzz"; \
+		exit 0; \
+	fi; \
+	set -e; \
+	for t in $(FUZZ_TARGETS); do \
+		pkg="$${t%%:*}"; fn="$${t##*:}"; \
+		echo "==> fuzz $$fn in $$pkg for $(FUZZ_TIME)"; \
+		$(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZ_TIME) "$$pkg"; \
+	done
+
+clean:
+	rm -rf bin/
+	rm -f coverage.out coverage.html cover.out *.coverprofile

@@ -1,0 +1,52 @@
+// Package activities holds the side effects of the workflows: writing the
+// read-side projection and delivering notifications. Every activity is
+// idempotent (unique keys derived from the workflow and the event), so
+// Temporal may retry it any number of times.
+package activities
+
+import (
+	"context"
+	"github.com/ogplocal/ogp/models"
+	"github.com/ogplocal/ogp/workflows"
+)
+
+// Store is what the activities need from the database.
+type Store interface {
+	ApplyProjection(ctx context.Context, p models.Projection) error
+	CreateNotifications(ctx context.Context, ns []models.Notification) (int, error)
+}
+
+// Activities holds the dependencies of the activities; the worker
+// registers one instance.
+type Activities struct {
+	Store Store
+}
+
+// ProjectPlan writes a plan's state and new audit events to the database.
+func (a *Activities) ProjectPlan(ctx context.Context, in workflows.ProjectPlanInput) error {
+	p, err := models.NewProjection(in.State, in.Events)
+	if err != nil {
+		return err
+	}
+	return a.Store.ApplyProjection(ctx, p)
+}
+
+// Notify delivers notifications to the in-app inbox. It is the one place
+// messages leave the workflow, so e-mail and webhooks plug in here.
+func (a *Activities) Notify(ctx context.Context, in workflows.NotifyInput) (workflows.NotifyResult, error) {
+	rows := make([]models.Notification, 0, len(in.Notifications))
+	for _, n := range in.Notifications {
+		planID := n.PlanID
+		row := models.Notification{UserID: n.UserID, PlanID: &planID, Kind: n.Kind, Subject: n.Subject, Body: n.Body, DedupKey: n.DedupKey}
+		if n.Step > 0 {
+			step := n.Step
+			row.StepNumber = &step
+		}
+		rows = append(rows, row)
+	}
+	delivered, err := a.Store.CreateNotifications(ctx, rows)
+	if err != nil {
+		return workflows.NotifyResult{}, err
+	}
+	return workflows.NotifyResult{Delivered: delivered}, nil
+}

@@ -1,0 +1,100 @@
+// Command ogp runs the OGP Local action-plan engine: `ogp dev` for a
+// laptop (everything in one process), `ogp server` and `ogp worker` for
+// production against a Temporal cluster and PostgreSQL, `ogp migrate` to
+// apply database migrations.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ogplocal/ogp/app"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "ogp:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return newRoot().ExecuteContext(ctx)
+}
+
+func newRoot() *cobra.Command {
+	var cfg app.Config
+	root := &cobra.Command{
+		Use:           "ogp",
+		Short:         "The workflow engine that runs OGP Local action plans",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	f := root.PersistentFlags()
+	f.StringVar(&cfg.DatabaseURL, "database-url", app.Env("OGP_DATABASE_URL", ""), "PostgreSQL URL (env OGP_DATABASE_URL); dev uses SQLite in the data dir when empty")
+	f.StringVar(&cfg.DataDir, "data-dir", app.Env("OGP_DATA_DIR", ".ogp"), "dev mode data directory (env OGP_DATA_DIR)")
+	f.StringVar(&cfg.HTTPAddr, "http-addr", app.Env("OGP_HTTP_ADDR", ":8080"), "HTTP API listen address (env OGP_HTTP_ADDR)")
+	f.StringVar(&cfg.TemporalAddress, "temporal-address", app.Env("TEMPORAL_ADDRESS", "127.0.0.1:7233"), "Temporal frontend host:port (env TEMPORAL_ADDRESS)")
+	f.StringVar(&cfg.TemporalNamespace, "temporal-namespace", app.Env("TEMPORAL_NAMESPACE", "default"), "Temporal namespace (env TEMPORAL_NAMESPACE)")
+	f.IntVar(&cfg.TemporalPort, "temporal-port", envInt("OGP_TEMPORAL_PORT", 7233), "dev mode: embedded Temporal frontend port (env OGP_TEMPORAL_PORT)")
+	f.StringVar(&cfg.TLSCert, "temporal-tls-cert", app.Env("TEMPORAL_TLS_CERT", ""), "client certificate for mTLS (env TEMPORAL_TLS_CERT)")
+	f.StringVar(&cfg.TLSKey, "temporal-tls-key", app.Env("TEMPORAL_TLS_KEY", ""), "client key for mTLS (env TEMPORAL_TLS_KEY)")
+	f.StringVar(&cfg.TLSCA, "temporal-tls-ca", app.Env("TEMPORAL_TLS_CA", ""), "CA bundle for the server certificate (env TEMPORAL_TLS_CA)")
+	f.StringVar(&cfg.TLSServerName, "temporal-tls-server-name", app.Env("TEMPORAL_TLS_SERVER_NAME", ""), "server name to verify (env TEMPORAL_TLS_SERVER_NAME)")
+	f.StringVar(&cfg.TaskQueue, "task-queue", app.Env("OGP_TASK_QUEUE", "ogp-action-plans"), "Temporal task queue (env OGP_TASK_QUEUE)")
+	f.StringVar(&cfg.AdminToken, "admin-token", app.Env("OGP_ADMIN_TOKEN", ""), "token of the first admin user (env OGP_ADMIN_TOKEN); random and printed once when empty")
+	f.StringVar(&cfg.LogLevel, "log-level", app.Env("OGP_LOG_LEVEL", "info"), "debug, info, warn or error (env OGP_LOG_LEVEL)")
+	f.StringVar(&cfg.LogFormat, "log-format", app.Env("OGP_LOG_FORMAT", "text"), "text or json (env OGP_LOG_FORMAT)")
+
+	runStack := func(start func(context.Context, app.Config) (*app.Stack, error)) func(*cobra.Command, []string) error {
+		return func(cmd *cobra.Command, _ []string) error {
+			cfg.Out = cmd.OutOrStdout()
+			cfg.Defaults()
+			st, err := start(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			if st.HTTPAddr != "" {
+				fmt.Fprintf(cfg.Out, "OGP Local API on http://%s/api/v1 (Temporal at %s)\n", st.HTTPAddr, st.TemporalAddress)
+			}
+			select {
+			case <-cmd.Context().Done():
+			case err = <-st.Done():
+			}
+			cfg.Log.Info("shutting down")
+			st.Stop(context.Background())
+			return err
+		}
+	}
+	root.AddCommand(
+		&cobra.Command{Use: "dev", Short: "Run everything in one process: embedded Temporal, worker and API", Args: cobra.NoArgs, RunE: runStack(app.StartDev)},
+		&cobra.Command{Use: "server", Short: "Run the HTTP API against Temporal and PostgreSQL", Args: cobra.NoArgs, RunE: runStack(app.StartServer)},
+		&cobra.Command{Use: "worker", Short: "Run the Temporal worker against Temporal and PostgreSQL", Args: cobra.NoArgs, RunE: runStack(app.StartWorker)},
+		&cobra.Command{Use: "migrate", Short: "Apply database migrations and exit", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.Out = cmd.OutOrStdout()
+			return app.Migrate(cmd.Context(), cfg)
+		}},
+	)
+	return root
+}
+
+func envInt(name string, def int) int {
+	v := app.Env(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ogp: %s=%q is not a number; using %d\n", name, v, def)
+		return def
+	}
+	return n
+}

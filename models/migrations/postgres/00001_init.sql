@@ -1,0 +1,144 @@
+-- Initial schema of the OGP Local application database (PostgreSQL).
+--
+-- The Temporal workflow of each action plan is the authority for process
+-- state; action_plans/steps/plan_memberships/decisions/audit_events are its
+-- projection, written by idempotent activities. Dates are 'YYYY-MM-DD' text
+-- so both dialects store and return them identically.
+--
+-- Forward-only: there is deliberately no Down section.
+
+-- +goose Up
+CREATE TABLE users (
+    id         BIGSERIAL PRIMARY KEY,
+    name       TEXT        NOT NULL,
+    email      TEXT        NOT NULL,
+    is_admin   BOOLEAN     NOT NULL DEFAULT FALSE,
+    created_at TIMESTAMPTZ NOT NULL,
+    CONSTRAINT users_email_key UNIQUE (email),
+    CONSTRAINT users_email_lower CHECK (email = lower(email) AND email <> '')
+);
+
+CREATE TABLE api_tokens (
+    id           BIGSERIAL PRIMARY KEY,
+    user_id      BIGINT      NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name         TEXT        NOT NULL DEFAULT '',
+    token_hash   TEXT        NOT NULL,
+    created_at   TIMESTAMPTZ NOT NULL,
+    last_used_at TIMESTAMPTZ,
+    revoked_at   TIMESTAMPTZ,
+    CONSTRAINT api_tokens_token_hash_key UNIQUE (token_hash)
+);
+CREATE INDEX api_tokens_user_id_idx ON api_tokens (user_id);
+
+CREATE TABLE action_plans (
+    id                     BIGSERIAL PRIMARY KEY,
+    title                  TEXT        NOT NULL,
+    member                 TEXT        NOT NULL,
+    starts_on              VARCHAR(10) NOT NULL,
+    ends_on                VARCHAR(10) NOT NULL,
+    status                 TEXT        NOT NULL DEFAULT 'co_creation',
+    current_step           INTEGER     NOT NULL DEFAULT 1,
+    -- NULL only inside the CreatePlan transaction that derives it from id.
+    workflow_id            TEXT,
+    coordinator_id         BIGINT      NOT NULL REFERENCES users (id),
+    created_by             BIGINT      NOT NULL REFERENCES users (id),
+    idempotency_key        TEXT,
+    reminder_interval_days INTEGER     NOT NULL DEFAULT 0,
+    state_version          BIGINT      NOT NULL DEFAULT 0,
+    created_at             TIMESTAMPTZ NOT NULL,
+    updated_at             TIMESTAMPTZ NOT NULL,
+    CONSTRAINT action_plans_workflow_id_key UNIQUE (workflow_id),
+    -- NULL keys are distinct, so plans created without a key never collide.
+    CONSTRAINT action_plans_created_by_idempotency_key_key UNIQUE (created_by, idempotency_key),
+    CONSTRAINT action_plans_status_check CHECK (status IN ('co_creation', 'implementation', 'learning', 'completed')),
+    CONSTRAINT action_plans_starts_on_check CHECK (starts_on ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'),
+    CONSTRAINT action_plans_ends_on_check CHECK (ends_on ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'),
+    CONSTRAINT action_plans_dates_order CHECK (ends_on >= starts_on),
+    CONSTRAINT action_plans_current_step_check CHECK (current_step >= 0),
+    CONSTRAINT action_plans_reminder_interval_check CHECK (reminder_interval_days >= 0)
+);
+CREATE INDEX action_plans_status_id_idx ON action_plans (status, id);
+CREATE INDEX action_plans_coordinator_id_idx ON action_plans (coordinator_id);
+
+CREATE TABLE plan_memberships (
+    plan_id    BIGINT      NOT NULL REFERENCES action_plans (id) ON DELETE CASCADE,
+    user_id    BIGINT      NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    roles      TEXT        NOT NULL DEFAULT '',
+    sector     TEXT        NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (plan_id, user_id),
+    CONSTRAINT plan_memberships_sector_check CHECK (sector IN ('government', 'civil_society', 'other'))
+);
+-- "Which plans is this user on" (authorisation, my-plans listings).
+CREATE INDEX plan_memberships_user_id_idx ON plan_memberships (user_id);
+
+CREATE TABLE steps (
+    plan_id        BIGINT      NOT NULL REFERENCES action_plans (id) ON DELETE CASCADE,
+    number         INTEGER     NOT NULL,
+    "key"          TEXT        NOT NULL,
+    status         TEXT        NOT NULL DEFAULT 'not_started',
+    due_on         VARCHAR(10),
+    started_at     TIMESTAMPTZ,
+    submitted_at   TIMESTAMPTZ,
+    submitted_by   BIGINT REFERENCES users (id),
+    summary        TEXT        NOT NULL DEFAULT '',
+    round          INTEGER     NOT NULL DEFAULT 0,
+    approved_at    TIMESTAMPTZ,
+    reminders_sent INTEGER     NOT NULL DEFAULT 0,
+    updated_at     TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (plan_id, number),
+    CONSTRAINT steps_number_check CHECK (number BETWEEN 1 AND 10),
+    CONSTRAINT steps_status_check CHECK (status IN ('not_started', 'in_progress', 'awaiting_approval', 'changes_requested', 'approved')),
+    CONSTRAINT steps_due_on_check CHECK (due_on IS NULL OR due_on ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
+);
+
+-- No foreign key to steps: a decision may be projected before the step rows
+-- of a newer version are, and the projection must never fail on ordering.
+CREATE TABLE decisions (
+    id          BIGSERIAL PRIMARY KEY,
+    plan_id     BIGINT      NOT NULL REFERENCES action_plans (id) ON DELETE CASCADE,
+    step_number INTEGER     NOT NULL,
+    round       INTEGER     NOT NULL,
+    approver_id BIGINT      NOT NULL REFERENCES users (id),
+    decision    TEXT        NOT NULL,
+    comment     TEXT        NOT NULL DEFAULT '',
+    decided_at  TIMESTAMPTZ NOT NULL,
+    -- Also serves PlanDecisions' (plan_id, step_number, round) ordering.
+    CONSTRAINT decisions_plan_step_round_approver_key UNIQUE (plan_id, step_number, round, approver_id),
+    CONSTRAINT decisions_decision_check CHECK (decision IN ('approve', 'request_changes'))
+);
+
+CREATE TABLE notifications (
+    id          BIGSERIAL PRIMARY KEY,
+    user_id     BIGINT      NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    plan_id     BIGINT REFERENCES action_plans (id) ON DELETE CASCADE,
+    step_number INTEGER,
+    kind        TEXT        NOT NULL,
+    subject     TEXT        NOT NULL DEFAULT '',
+    body        TEXT        NOT NULL DEFAULT '',
+    dedup_key   TEXT        NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL,
+    read_at     TIMESTAMPTZ,
+    CONSTRAINT notifications_dedup_key_user_id_key UNIQUE (dedup_key, user_id),
+    CONSTRAINT notifications_dedup_key_check CHECK (dedup_key <> '')
+);
+-- Inbox listing, newest first; the partial index keeps "unread" cheap as
+-- read notifications accumulate.
+CREATE INDEX notifications_user_created_idx ON notifications (user_id, created_at DESC, id DESC);
+CREATE INDEX notifications_user_unread_idx ON notifications (user_id, created_at DESC, id DESC) WHERE read_at IS NULL;
+CREATE INDEX notifications_plan_id_idx ON notifications (plan_id);
+
+CREATE TABLE audit_events (
+    id          BIGSERIAL PRIMARY KEY,
+    plan_id     BIGINT      NOT NULL REFERENCES action_plans (id) ON DELETE CASCADE,
+    event_key   TEXT        NOT NULL,
+    seq         BIGINT      NOT NULL,
+    kind        TEXT        NOT NULL,
+    actor_id    BIGINT REFERENCES users (id),
+    step_number INTEGER,
+    payload     TEXT        NOT NULL DEFAULT '{}',
+    occurred_at TIMESTAMPTZ NOT NULL,
+    CONSTRAINT audit_events_event_key_key UNIQUE (event_key)
+);
+CREATE INDEX audit_events_plan_id_seq_idx ON audit_events (plan_id, seq);

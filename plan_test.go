@@ -1,0 +1,127 @@
+package ogp
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestValidateNewPlan(t *testing.T) {
+	ok := NewPlan{Title: "Open Athens", Member: "City of Athens", StartsOn: "2027-01-01", EndsOn: "2028-06-30"}
+	tests := []struct {
+		name string
+		edit func(*NewPlan)
+		code string
+	}{
+		{"valid", func(*NewPlan) {}, ""},
+		{"blank title", func(p *NewPlan) { p.Title = "  " }, "title_required"},
+		{"no member", func(p *NewPlan) { p.Member = "" }, "member_required"},
+		{"bad start", func(p *NewPlan) { p.StartsOn = "2027-13-01" }, "invalid_date"},
+		{"bad end", func(p *NewPlan) { p.EndsOn = "30/06/2028" }, "invalid_date"},
+		{"end before start", func(p *NewPlan) { p.EndsOn = "2026-12-31" }, "invalid_period"},
+		{"end equals start", func(p *NewPlan) { p.EndsOn = p.StartsOn }, "invalid_period"},
+		{"negative interval", func(p *NewPlan) { p.ReminderIntervalDays = -1 }, "invalid_reminder_interval"},
+		{"huge interval", func(p *NewPlan) { p.ReminderIntervalDays = 400 }, "invalid_reminder_interval"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := ok
+			tt.edit(&p)
+			err := ValidateNewPlan(p)
+			if code := codeOf(err); code != tt.code {
+				t.Errorf("code %q, want %q (%v)", code, tt.code, err)
+			}
+		})
+	}
+}
+
+func codeOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	if e, ok := err.(*Error); ok {
+		return e.Code
+	}
+	return "not a domain error"
+}
+
+func TestParseDate(t *testing.T) {
+	for in, valid := range map[string]bool{
+		"2027-01-01": true, "2028-02-29": true, "2027-02-29": false, "2027-1-1": false,
+		"": false, "2027-01-01T00:00:00Z": false, " 2027-01-01": false,
+	} {
+		if _, err := ParseDate(in); (err == nil) != valid {
+			t.Errorf("ParseDate(%q) err=%v, want valid=%v", in, err, valid)
+		}
+	}
+}
+
+func TestParseRolesSortsAndDeduplicates(t *testing.T) {
+	got, err := ParseRoles([]string{"approver", "coordinator", "approver"})
+	if err != nil || !slices.Equal(got, []Role{RoleApprover, RoleCoordinator}) {
+		t.Errorf("got %v, %v", got, err)
+	}
+	if _, err := ParseRoles(nil); codeOf(err) != "roles_required" {
+		t.Errorf("empty roles: %v", err)
+	}
+	if _, err := ParseRoles([]string{"mayor"}); codeOf(err) != "invalid_role" {
+		t.Errorf("unknown role: %v", err)
+	}
+}
+
+func TestPlanStatusFor(t *testing.T) {
+	tests := []struct {
+		step     int
+		approved bool
+		want     PlanStatus
+	}{
+		{1, false, PlanCoCreation}, {8, false, PlanCoCreation}, {9, false, PlanImplementation},
+		{10, false, PlanLearning}, {10, true, PlanCompleted},
+	}
+	for _, tt := range tests {
+		if got := PlanStatusFor(tt.step, tt.approved); got != tt.want {
+			t.Errorf("PlanStatusFor(%d,%v)=%s, want %s", tt.step, tt.approved, got, tt.want)
+		}
+	}
+}
+
+func TestNextReminderAt(t *testing.T) {
+	now := time.Date(2027, 1, 5, 10, 0, 0, 0, time.UTC)
+	s, _ := NewPlanState(NewPlan{PlanID: 1, Title: "T", Member: "M", StartsOn: "2027-01-01", EndsOn: "2027-12-31", CoordinatorID: 1}, "action-plan-1", now)
+	if _, ok := s.NextReminderAt(); ok {
+		t.Fatal("a step without a due date has no reminder")
+	}
+	s.ApplySetDueDate(SetStepDueDateInput{Step: 1, DueOn: "2027-01-10", Actor: Actor{UserID: 1}}, now)
+	at, ok := s.NextReminderAt()
+	if want := time.Date(2027, 1, 11, 0, 0, 0, 0, time.UTC); !ok || !at.Equal(want) {
+		t.Fatalf("first reminder at %v, want %v (the end of the due date)", at, want)
+	}
+	r, ev := s.ApplyReminder(at)
+	if r.Number != 1 || !slices.Equal(r.Recipients, []int64{1}) || len(ev) != 1 || ev[0].Kind != EventReminderSent {
+		t.Errorf("reminder %+v events %+v", r, ev)
+	}
+	at2, _ := s.NextReminderAt()
+	if want := at.Add(7 * 24 * time.Hour); !at2.Equal(want) {
+		t.Errorf("second reminder at %v, want %v", at2, want)
+	}
+	// The same date again is a no-op and keeps the schedule.
+	if ev := s.ApplySetDueDate(SetStepDueDateInput{Step: 1, DueOn: "2027-01-10", Actor: Actor{UserID: 1}}, now); ev != nil {
+		t.Errorf("same due date produced events %v", ev)
+	}
+	if at3, _ := s.NextReminderAt(); !at3.Equal(at2) {
+		t.Errorf("same due date moved the reminder to %v", at3)
+	}
+}
+
+func TestNotificationsKeyedPerOccasion(t *testing.T) {
+	now := time.Date(2027, 1, 5, 10, 0, 0, 0, time.UTC)
+	s, _ := NewPlanState(NewPlan{PlanID: 7, Title: "T", Member: "M", StartsOn: "2027-01-01", EndsOn: "2027-12-31", CoordinatorID: 1}, "action-plan-7", now)
+	s.ApplySetDueDate(SetStepDueDateInput{Step: 1, DueOn: "2027-01-10", Actor: Actor{UserID: 1}}, now)
+	r1, _ := s.ApplyReminder(now)
+	r2, _ := s.ApplyReminder(now)
+	k1 := ReminderNotifications(&s, r1)[0].DedupKey
+	k2 := ReminderNotifications(&s, r2)[0].DedupKey
+	if k1 == k2 || k1 != "action-plan-7/step/1/due/1/reminder/1" {
+		t.Errorf("keys %q and %q", k1, k2)
+	}
+}

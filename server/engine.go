@@ -1,0 +1,99 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/ogplocal/ogp"
+	"github.com/ogplocal/ogp/workflows"
+)
+
+// Engine is what the API needs from the workflow engine.
+type Engine interface {
+	// StartPlan starts a plan's workflow; starting one that runs already
+	// is not an error, so a retried create is harmless.
+	StartPlan(ctx context.Context, in ogp.NewPlan) error
+	// Update sends an update to a plan's workflow and waits for the state
+	// it computed. updateID deduplicates retries of the same request.
+	Update(ctx context.Context, planID int64, name, updateID string, arg any) (ogp.PlanState, error)
+	// Ping says whether the engine is reachable.
+	Ping(ctx context.Context) error
+}
+
+// TemporalEngine is the Engine on a Temporal cluster.
+type TemporalEngine struct {
+	Client    client.Client
+	TaskQueue string
+}
+
+var _ Engine = (*TemporalEngine)(nil)
+
+// StartPlan implements Engine.
+func (t *TemporalEngine) StartPlan(ctx context.Context, in ogp.NewPlan) error {
+	_, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       ogp.ActionPlanWorkflowID(in.PlanID),
+		TaskQueue:                t.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}, ogp.WorkflowActionPlan, workflows.ActionPlanInput{Plan: &in})
+	if err != nil {
+		return ogp.Errorf(ogp.EUnavailable, "engine_unavailable", "could not start the plan's workflow: %v", err)
+	}
+	return nil
+}
+
+// Update implements Engine.
+func (t *TemporalEngine) Update(ctx context.Context, planID int64, name, updateID string, arg any) (ogp.PlanState, error) {
+	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   ogp.ActionPlanWorkflowID(planID),
+		UpdateID:     updateID,
+		UpdateName:   name,
+		Args:         []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var st ogp.PlanState
+	if err == nil {
+		err = h.Get(ctx, &st)
+	}
+	if err != nil {
+		return ogp.PlanState{}, engineError(err)
+	}
+	return st, nil
+}
+
+// Ping implements Engine.
+func (t *TemporalEngine) Ping(ctx context.Context) error {
+	_, err := t.Client.CheckHealth(ctx, &client.CheckHealthRequest{})
+	return err
+}
+
+// engineError turns what Temporal returned into a domain error.
+func engineError(err error) error {
+	if de := workflows.DomainError(err); de != nil {
+		return de
+	}
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return ogp.Errorf(ogp.EConflict, "plan_closed", "the plan's workflow is no longer running (the plan is completed)")
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return ogp.Errorf(ogp.EUnavailable, "engine_timeout", "the workflow engine did not answer in time; retry with the same Idempotency-Key")
+	}
+	return ogp.Errorf(ogp.EUnavailable, "engine_unavailable", "the workflow engine failed: %v", err)
+}
+
+// updateID derives a Temporal update ID from a client's Idempotency-Key,
+// scoped to the caller and the operation, so a retried request is applied
+// once and answered with the same result.
+func updateID(name string, planID, userID int64, key string) string {
+	if key == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s/%s/%s/%s", name, strconv.FormatInt(planID, 10), strconv.FormatInt(userID, 10), key)
+}

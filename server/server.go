@@ -1,0 +1,203 @@
+// Package server is the HTTP API of the OGP Local engine (Echo v4, JSON
+// under /api/v1). Reads come from the database projection; every change
+// goes to the plan's workflow as an update and answers with the state the
+// workflow computed, so a client always reads its own writes.
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/ogplocal/ogp"
+	"github.com/ogplocal/ogp/models"
+)
+
+// MaxBodyBytes bounds request bodies.
+const MaxBodyBytes = 1 << 20
+
+// Store is what the API reads and writes in the database.
+type Store interface {
+	Ping(ctx context.Context) error
+	CreateUser(ctx context.Context, name, email string, isAdmin bool, tokenPlain string) (models.User, error)
+	UserByToken(ctx context.Context, plain string) (models.User, error)
+	UserByID(ctx context.Context, id int64) (models.User, error)
+	UsersByIDs(ctx context.Context, ids []int64) (map[int64]models.User, error)
+	CreatePlan(ctx context.Context, p *models.ActionPlan) (existing bool, err error)
+	DeletePlan(ctx context.Context, id int64) error
+	GetPlan(ctx context.Context, id int64) (models.ActionPlan, error)
+	ListPlans(ctx context.Context, status string, limit, offset int) ([]models.ActionPlan, int64, error)
+	PlanSteps(ctx context.Context, planID int64) ([]models.Step, error)
+	PlanDecisions(ctx context.Context, planID int64) ([]models.Decision, error)
+	ListMembers(ctx context.Context, planID int64) ([]models.MemberRow, error)
+	ApplyProjection(ctx context.Context, p models.Projection) error
+	ListEvents(ctx context.Context, planID int64, limit, offset int) ([]models.AuditEvent, int64, error)
+	ListNotifications(ctx context.Context, userID int64, unreadOnly bool, limit, offset int) ([]models.Notification, int64, error)
+	MarkNotificationRead(ctx context.Context, userID, id int64) (models.Notification, error)
+}
+
+// Server holds the API's dependencies.
+type Server struct {
+	echo   *echo.Echo
+	store  Store
+	engine Engine
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// New builds the API.
+func New(store Store, engine Engine, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Server{echo: echo.New(), store: store, engine: engine, log: log, now: time.Now}
+	e := s.echo
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(log)
+	e.Use(middleware.Recover())
+	e.Use(middleware.BodyLimit("1M"))
+	e.Use(s.requestLog)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+
+	api := e.Group("/api/v1")
+	api.GET("/openapi.json", serveOpenAPI)
+	api.GET("/action-plans", s.listPlans)
+	api.GET("/action-plans/:id", s.getPlan)
+	api.GET("/action-plans/:id/members", s.listMembers)
+	api.GET("/action-plans/:id/events", s.listEvents)
+
+	auth := api.Group("", s.authenticate)
+	auth.POST("/users", s.createUser)
+	auth.GET("/me", s.me)
+	auth.POST("/action-plans", s.createPlan)
+	auth.PUT("/action-plans/:id/settings", s.setSettings)
+	auth.PUT("/action-plans/:id/members/:user_id", s.setMember)
+	auth.DELETE("/action-plans/:id/members/:user_id", s.removeMember)
+	auth.POST("/action-plans/:id/steps/:n/submit", s.submitStep)
+	auth.POST("/action-plans/:id/steps/:n/decisions", s.decideStep)
+	auth.PUT("/action-plans/:id/steps/:n/due-date", s.setDueDate)
+	auth.GET("/notifications", s.listNotifications)
+	auth.POST("/notifications/:id/read", s.readNotification)
+	return s
+}
+
+// Handler returns the http.Handler to serve.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Routes lists method and path of every route, for the OpenAPI check.
+func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
+
+// requestLog logs every request once, with its outcome, through slog.
+func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		s.log.Info("http", "method", c.Request().Method, "path", c.Request().URL.Path,
+			"status", c.Response().Status, "duration_ms", time.Since(start).Milliseconds())
+		return nil
+	}
+}
+
+// authenticate requires a bearer token and loads its user.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || strings.TrimSpace(token) == "" {
+			return ogp.Errorf(ogp.EUnauthorized, "unauthorized", "a bearer token is required: Authorization: Bearer <token>")
+		}
+		u, err := s.store.UserByToken(c.Request().Context(), strings.TrimSpace(token))
+		if errors.Is(err, models.ErrNotFound) {
+			return ogp.Errorf(ogp.EUnauthorized, "invalid_token", "the token is unknown or revoked")
+		}
+		if err != nil {
+			return err
+		}
+		c.Set("user", u)
+		return next(c)
+	}
+}
+
+func currentUser(c echo.Context) models.User {
+	u, _ := c.Get("user").(models.User)
+	return u
+}
+
+func actorOf(c echo.Context) ogp.Actor {
+	u := currentUser(c)
+	return ogp.Actor{UserID: u.ID, IsAdmin: u.IsAdmin}
+}
+
+// decodeJSON reads a JSON object strictly: unknown fields, trailing data
+// and wrong types are refused with a message saying what is wrong.
+func decodeJSON(c echo.Context, dst any) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	return parseJSON(body, dst)
+}
+
+// parseJSON is decodeJSON's pure part, fuzzed on its own.
+func parseJSON(body []byte, dst any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return ogp.Errorf(ogp.EInvalid, "empty_body", "a JSON object body is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		var syntaxErr *json.SyntaxError
+		switch {
+		case errors.As(err, &typeErr):
+			return ogp.Errorf(ogp.EInvalid, "invalid_field", "field %q must be of type %s", typeErr.Field, typeErr.Type)
+		case errors.As(err, &syntaxErr):
+			return ogp.Errorf(ogp.EInvalid, "malformed_json", "malformed JSON at byte %d", syntaxErr.Offset)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return ogp.Errorf(ogp.EInvalid, "unknown_field", "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		}
+		return ogp.Errorf(ogp.EInvalid, "malformed_json", "malformed JSON: %v", err)
+	}
+	if dec.More() {
+		return ogp.Errorf(ogp.EInvalid, "malformed_json", "unexpected data after the JSON object")
+	}
+	var rest json.RawMessage
+	if err := dec.Decode(&rest); err != io.EOF {
+		return ogp.Errorf(ogp.EInvalid, "malformed_json", "unexpected data after the JSON object")
+	}
+	return nil
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
+	defer cancel()
+	var failing []string
+	if err := s.store.Ping(ctx); err != nil {
+		failing = append(failing, "database: "+err.Error())
+	}
+	if err := s.engine.Ping(ctx); err != nil {
+		failing = append(failing, "temporal: "+err.Error())
+	}
+	if len(failing) > 0 {
+		return ogp.Errorf(ogp.EUnavailable, "not_ready", "not ready: %s", strings.Join(failing, "; "))
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}

@@ -1,0 +1,32 @@
+// Package worker registers the workflows and activities on one task queue,
+// in one place, so `ogp worker` and `ogp dev` run exactly the same code.
+package worker
+
+import (
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/ogplocal/ogp"
+	"github.com/ogplocal/ogp/activities"
+	"github.com/ogplocal/ogp/workflows"
+)
+
+// New returns a worker for taskQueue with every workflow and activity
+// registered under its stable name. The caller starts and stops it.
+func New(c client.Client, taskQueue string, acts *activities.Activities, opts sdkworker.Options) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, opts)
+	Register(w, acts)
+	return w
+}
+
+// Register registers everything on r; the replay tests use it too, so
+// what is replayed is what runs.
+func Register(r sdkworker.Registry, acts *activities.Activities) {
+	r.RegisterWorkflowWithOptions(workflows.ActionPlanWorkflow, workflow.RegisterOptions{Name: ogp.WorkflowActionPlan})
+	if acts != nil {
+		r.RegisterActivityWithOptions(acts.ProjectPlan, activity.RegisterOptions{Name: workflows.ActivityProjectPlan})
+		r.RegisterActivityWithOptions(acts.Notify, activity.RegisterOptions{Name: workflows.ActivityNotify})
+	}
+}

@@ -1,0 +1,242 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/ogplocal/ogp"
+)
+
+// activityOptions retry without limit: a projection or notification that
+// cannot be written now (database down) must be written later, never
+// dropped. Every activity is idempotent, so retries are safe.
+var activityOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 10 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    time.Minute,
+	},
+}
+
+// planWorkflow is one running action plan: its state and the plumbing
+// that keeps message handlers in order.
+type planWorkflow struct {
+	st        ogp.PlanState
+	mu        workflow.Mutex
+	maxEvents int
+	// signalsInFlight counts decide_step signals taken off the channel but
+	// not yet handled, so continue-as-new never drops one.
+	signalsInFlight int
+	// closing stops the signal loop taking new signals: from then on the
+	// main coroutine drains them itself before the run ends.
+	closing bool
+	signals workflow.ReceiveChannel
+}
+
+// ActionPlanWorkflow runs one OGP Local action plan from step 1 to the end
+// of step 10. It owns the step state machine: submissions, decisions, due
+// dates and the roster arrive as updates (validated before they reach the
+// history); step deadlines are durable timers that remind people.
+func ActionPlanWorkflow(ctx workflow.Context, in ActionPlanInput) (ogp.PlanState, error) {
+	w := &planWorkflow{mu: workflow.NewMutex(ctx), maxEvents: in.MaxHistoryEvents}
+	if w.maxEvents <= 0 {
+		w.maxEvents = DefaultMaxHistoryEvents
+	}
+	var opening []ogp.Event
+	switch {
+	case in.State != nil:
+		w.st = *in.State
+	case in.Plan != nil:
+		w.st, opening = ogp.NewPlanState(*in.Plan, workflow.GetInfo(ctx).WorkflowExecution.ID, workflow.Now(ctx))
+	default:
+		return ogp.PlanState{}, temporal.NewNonRetryableApplicationError("neither plan nor state given", "invalid_input", nil)
+	}
+	if err := w.setup(ctx); err != nil {
+		return ogp.PlanState{}, err
+	}
+	if len(opening) > 0 {
+		if err := w.locked(ctx, func() error { return w.project(ctx, opening) }); err != nil {
+			return ogp.PlanState{}, err
+		}
+	}
+
+	for w.st.Status != ogp.PlanCompleted && !w.shouldContinueAsNew(ctx) {
+		if err := w.waitForChangeOrReminder(ctx); err != nil {
+			return ogp.PlanState{}, err
+		}
+	}
+
+	// Let every accepted update and taken signal finish first, so no
+	// caller is left without an answer and no decision is lost.
+	if err := w.finishHandlers(ctx); err != nil {
+		return ogp.PlanState{}, err
+	}
+	if w.st.Status == ogp.PlanCompleted {
+		return w.st, nil
+	}
+	st := w.st
+	return ogp.PlanState{}, workflow.NewContinueAsNewError(ctx, ogp.WorkflowActionPlan, ActionPlanInput{State: &st, MaxHistoryEvents: in.MaxHistoryEvents})
+}
+
+func (w *planWorkflow) shouldContinueAsNew(ctx workflow.Context) bool {
+	info := workflow.GetInfo(ctx)
+	return info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() >= w.maxEvents
+}
+
+// waitForChangeOrReminder blocks until the state changes (which may move
+// or cancel the deadline) or the current step's next reminder is due, and
+// sends that reminder.
+func (w *planWorkflow) waitForChangeOrReminder(ctx workflow.Context) error {
+	version := w.st.Version
+	changed := func() bool { return w.st.Version != version || w.shouldContinueAsNew(ctx) }
+	at, ok := w.st.NextReminderAt()
+	if !ok {
+		return workflow.Await(ctx, changed)
+	}
+	if wait := at.Sub(workflow.Now(ctx)); wait > 0 {
+		woke, err := workflow.AwaitWithTimeout(ctx, wait, changed)
+		if err != nil || woke {
+			return err
+		}
+	}
+	return w.locked(ctx, func() error { return w.remind(ctx) })
+}
+
+// remind sends the current step's due reminder, if it is still due once
+// the lock is held (a handler may have moved the step on meanwhile).
+func (w *planWorkflow) remind(ctx workflow.Context) error {
+	now := workflow.Now(ctx)
+	at, ok := w.st.NextReminderAt()
+	if !ok || at.After(now) {
+		return nil
+	}
+	r, events := w.st.ApplyReminder(now)
+	if notes := ogp.ReminderNotifications(&w.st, r); len(notes) > 0 {
+		var res NotifyResult
+		actx := workflow.WithActivityOptions(ctx, activityOptions)
+		if err := workflow.ExecuteActivity(actx, ActivityNotify, NotifyInput{Notifications: notes}).Get(ctx, &res); err != nil {
+			return err
+		}
+	}
+	return w.project(ctx, events)
+}
+
+func (w *planWorkflow) setup(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, ogp.QueryState, func() (ogp.PlanState, error) { return w.st, nil }); err != nil {
+		return err
+	}
+	if err := setUpdate(ctx, w, ogp.UpdateSubmitStep, w.st.ValidateSubmit, w.st.ApplySubmit); err != nil {
+		return err
+	}
+	if err := setUpdate(ctx, w, ogp.UpdateDecideStep, w.st.ValidateDecide, w.st.ApplyDecide); err != nil {
+		return err
+	}
+	if err := setUpdate(ctx, w, ogp.UpdateSetStepDueDate, w.st.ValidateSetDueDate, w.st.ApplySetDueDate); err != nil {
+		return err
+	}
+	if err := setUpdate(ctx, w, ogp.UpdateSetMember, w.st.ValidateSetMember, w.st.ApplySetMember); err != nil {
+		return err
+	}
+	if err := setUpdate(ctx, w, ogp.UpdateRemoveMember, w.st.ValidateRemoveMember, w.st.ApplyRemoveMember); err != nil {
+		return err
+	}
+	if err := setUpdate(ctx, w, ogp.UpdateSetSettings, w.st.ValidateSetSettings, w.st.ApplySetSettings); err != nil {
+		return err
+	}
+	w.signals = workflow.GetSignalChannel(ctx, ogp.SignalDecideStep)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			// Await the buffer rather than Receive: a blocked Receive would
+			// take a signal out of the channel before this coroutine runs,
+			// where the closing drain could not see it.
+			if err := workflow.Await(ctx, func() bool { return w.signals.Len() > 0 && !w.closing }); err != nil {
+				return
+			}
+			var in ogp.DecideStepInput
+			w.signals.ReceiveAsync(&in)
+			w.signalsInFlight++
+			err := w.locked(ctx, func() error { return w.decideBySignal(ctx, in) })
+			w.signalsInFlight--
+			if err != nil {
+				workflow.GetLogger(ctx).Error("decide_step signal not handled", "error", err)
+			}
+		}
+	})
+	return nil
+}
+
+// setUpdate registers one update whose validator and handler run the same
+// domain rule: the validator refuses a wrong call before it reaches the
+// history, and the handler checks again under the lock because another
+// handler may have changed the state in between.
+func setUpdate[In any](ctx workflow.Context, w *planWorkflow, name string,
+	validate func(In) error, apply func(In, time.Time) []ogp.Event) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, name,
+		func(ctx workflow.Context, in In) (ogp.PlanState, error) {
+			err := w.locked(ctx, func() error {
+				if err := validate(in); err != nil {
+					return applicationError(err)
+				}
+				return w.project(ctx, apply(in, workflow.Now(ctx)))
+			})
+			if err != nil {
+				return ogp.PlanState{}, err
+			}
+			return w.st, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(in In) error { return applicationError(validate(in)) }},
+	)
+}
+
+// decideBySignal applies a decision sent as a signal, or records in the
+// audit trail why it was refused: the sender gets no answer otherwise.
+func (w *planWorkflow) decideBySignal(ctx workflow.Context, in ogp.DecideStepInput) error {
+	now := workflow.Now(ctx)
+	if err := w.st.ValidateDecide(in); err != nil {
+		return w.project(ctx, w.st.RecordRefusedSignal(ogp.SignalDecideStep, in.Actor.UserID, in.Step, err, now))
+	}
+	return w.project(ctx, w.st.ApplyDecide(in, now))
+}
+
+// finishHandlers waits until every accepted update and every signal has
+// been handled, draining signals itself, so the run can end (or continue
+// as new) without losing a message.
+func (w *planWorkflow) finishHandlers(ctx workflow.Context) error {
+	w.closing = true
+	for {
+		if err := workflow.Await(ctx, func() bool {
+			return workflow.AllHandlersFinished(ctx) && w.signalsInFlight == 0
+		}); err != nil {
+			return err
+		}
+		var in ogp.DecideStepInput
+		if !w.signals.ReceiveAsync(&in) {
+			return nil
+		}
+		if err := w.locked(ctx, func() error { return w.decideBySignal(ctx, in) }); err != nil {
+			return err
+		}
+	}
+}
+
+func (w *planWorkflow) locked(ctx workflow.Context, fn func() error) error {
+	if err := w.mu.Lock(ctx); err != nil {
+		return err
+	}
+	defer w.mu.Unlock()
+	return fn()
+}
+
+// project writes the state and the new events to the database. Nothing to
+// write (an idempotent repeat) costs no activity. Handlers get their own
+// context, so the activity options are applied here, not once at start.
+func (w *planWorkflow) project(ctx workflow.Context, events []ogp.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	actx := workflow.WithActivityOptions(ctx, activityOptions)
+	return workflow.ExecuteActivity(actx, ActivityProjectPlan, ProjectPlanInput{State: w.st, Events: events}).Get(ctx, nil)
+}

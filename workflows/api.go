@@ -1,0 +1,84 @@
+// Package workflows holds the Temporal workflows. Workflow code here is
+// deterministic: no clock, no I/O, no goroutines, no map iteration; the
+// domain rules come from package ogp and every side effect is an activity.
+package workflows
+
+import (
+	"errors"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/ogplocal/ogp"
+)
+
+// Activity names, registered explicitly so renaming a Go method never
+// breaks a running workflow.
+const (
+	ActivityProjectPlan = "ProjectPlan"
+	ActivityNotify      = "Notify"
+)
+
+// DefaultMaxHistoryEvents is where the workflow continues as new: well
+// below Temporal's limits, so replays stay fast however long a plan runs.
+const DefaultMaxHistoryEvents = 2000
+
+// ActionPlanInput starts an action-plan workflow: Plan for a new plan,
+// State when continuing as new.
+type ActionPlanInput struct {
+	Plan  *ogp.NewPlan   `json:"plan,omitempty"`
+	State *ogp.PlanState `json:"state,omitempty"`
+	// MaxHistoryEvents overrides DefaultMaxHistoryEvents (tests use a
+	// small value to exercise continue-as-new).
+	MaxHistoryEvents int `json:"max_history_events,omitempty"`
+}
+
+// ProjectPlanInput asks the projection activity to write the plan's
+// state and new audit events to the database.
+type ProjectPlanInput struct {
+	State  ogp.PlanState `json:"state"`
+	Events []ogp.Event   `json:"events"`
+}
+
+// NotifyInput asks the notification activity to deliver messages.
+type NotifyInput struct {
+	Notifications []ogp.Notification `json:"notifications"`
+}
+
+// NotifyResult says how many messages were new (not duplicates).
+type NotifyResult struct {
+	Delivered int `json:"delivered"`
+}
+
+// applicationError turns a domain error into a Temporal application error
+// whose type is the domain code, so a client can turn it back.
+func applicationError(err error) error {
+	var e *ogp.Error
+	if err == nil || !errors.As(err, &e) {
+		return err
+	}
+	return temporal.NewApplicationErrorWithOptions(e.Message, e.Code, temporal.ApplicationErrorOptions{
+		NonRetryable: true,
+		Details:      []any{e.Kind},
+	})
+}
+
+// DomainError recovers the domain error from an error returned by an
+// update (a rejected validator or a failed handler), or returns nil when
+// err carries none.
+func DomainError(err error) *ogp.Error {
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) {
+		return nil
+	}
+	var kind string
+	if app.HasDetails() {
+		if derr := app.Details(&kind); derr != nil {
+			return nil
+		}
+	}
+	if kind == "" {
+		return nil
+	}
+	msg := app.Message()
+	return &ogp.Error{Kind: kind, Code: app.Type(), Message: msg}
+}
