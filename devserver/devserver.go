@@ -67,6 +67,7 @@ type Config struct {
 type Server struct {
 	srv       temporal.Server
 	sqlCfg    *config.SQL
+	unlock    func()
 	logger    slogLogger
 	logLevel  slog.Level
 	address   string
@@ -79,7 +80,7 @@ type Server struct {
 // Start prepares the database (schema and namespace, both idempotent so a file
 // left behind by a crash is fine), starts all services and returns only once
 // the frontend answers for the namespace, so callers can dial straight away.
-func Start(ctx context.Context, cfg Config) (*Server, error) {
+func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if cfg.Host == "" {
 		cfg.Host = defaultHost
 	}
@@ -119,6 +120,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	_ = l.Close()
 
+	unlock, err := lockDatabase(dbPath)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			unlock()
+		}
+	}()
+
 	sqlCfg := sqliteConfig(dbPath)
 	if err := ensureSchema(sqlCfg); err != nil {
 		return nil, err
@@ -146,7 +157,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{srv: srv, sqlCfg: sqlCfg, logger: tlog, logLevel: level, address: address, namespace: cfg.Namespace}
+	s := &Server{srv: srv, sqlCfg: sqlCfg, unlock: unlock, logger: tlog, logLevel: level, address: address, namespace: cfg.Namespace}
 	if err := startTemporalServer(srv); err != nil {
 		_ = s.Stop()
 		return nil, err
@@ -177,6 +188,7 @@ func (s *Server) Stop() error {
 		s.stopErr = stopTemporalServer(s.srv)
 		s.logger.raise(levelStopped)
 		checkpoint(s.sqlCfg)
+		s.unlock()
 	})
 	return s.stopErr
 }

@@ -199,6 +199,12 @@ func TestStateSurvivesRestart(t *testing.T) {
 	defer cancel()
 
 	first := startServer(t, cfg)
+	clash := cfg
+	clash.FrontendPort = freePort(t)
+	if s, err := devserver.Start(ctx, clash); err == nil {
+		_ = s.Stop()
+		t.Fatal("a second server started on a database file that is in use")
+	}
 	c, stopClient := dial(t, first)
 	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "wait-1", TaskQueue: taskQueue}, SignalWorkflow); err != nil {
 		t.Fatalf("start workflow: %v", err)

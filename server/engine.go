@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strconv"
@@ -43,7 +44,7 @@ func (t *TemporalEngine) StartPlan(ctx context.Context, in ogp.NewPlan) error {
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 	}, ogp.WorkflowActionPlan, workflows.ActionPlanInput{Plan: &in})
 	if err != nil {
-		return ogp.Errorf(ogp.EUnavailable, "engine_unavailable", "could not start the plan's workflow: %v", err)
+		return &engineFailure{fmt.Errorf("start the plan's workflow: %w", err)}
 	}
 	return nil
 }
@@ -85,15 +86,27 @@ func engineError(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return ogp.Errorf(ogp.EUnavailable, "engine_timeout", "the workflow engine did not answer in time; retry with the same Idempotency-Key")
 	}
-	return ogp.Errorf(ogp.EUnavailable, "engine_unavailable", "the workflow engine failed: %v", err)
+	return &engineFailure{err}
 }
 
+// engineFailure is an unexpected engine error: logged in full, shown to
+// the client only as "unavailable".
+type engineFailure struct{ err error }
+
+func (e *engineFailure) Error() string { return "workflow engine: " + e.err.Error() }
+func (e *engineFailure) Unwrap() error { return e.err }
+
 // updateID derives a Temporal update ID from a client's Idempotency-Key,
-// scoped to the caller and the operation, so a retried request is applied
-// once and answered with the same result.
-func updateID(name string, planID, userID int64, key string) string {
+// scoped to the caller, the operation and the request (path and body), so
+// a retried request is applied once and answered with the same result,
+// and a key reused for a different request never replays the wrong one.
+func updateID(name string, planID, userID int64, key, path string, body []byte) string {
 	if key == "" {
 		return ""
 	}
-	return fmt.Sprintf("%s/%s/%s/%s", name, strconv.FormatInt(planID, 10), strconv.FormatInt(userID, 10), key)
+	h := sha256.New()
+	h.Write([]byte(path))
+	h.Write([]byte{0})
+	h.Write(body)
+	return fmt.Sprintf("%s/%s/%s/%s/%x", name, strconv.FormatInt(planID, 10), strconv.FormatInt(userID, 10), key, h.Sum(nil)[:8])
 }

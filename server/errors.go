@@ -55,6 +55,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			status = http.StatusInternalServerError
 		}
 		if status >= 500 {
+			// The full error is logged; the client sees only the domain message.
 			log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "error", err)
 			if e.Kind == ogp.EInternal {
 				e.Message = "internal error"
@@ -82,6 +83,10 @@ func toDomain(err error) *ogp.Error {
 	var de *ogp.Error
 	if errors.As(err, &de) {
 		return de
+	}
+	var ef *engineFailure
+	if errors.As(err, &ef) {
+		return &ogp.Error{Kind: ogp.EUnavailable, Code: "engine_unavailable", Message: "the workflow engine is unavailable; retry later with the same Idempotency-Key"}
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {

@@ -224,6 +224,9 @@ func (s *Server) createPlan(c echo.Context) error {
 		return err
 	}
 	if existing {
+		if row.Title != np.Title || row.Member != np.Member || row.StartsOn != string(np.StartsOn) || row.EndsOn != string(np.EndsOn) {
+			return ogp.Errorf(ogp.EConflict, "idempotency_key_reused", "Idempotency-Key %q was already used to create a different plan (%d)", key, row.ID)
+		}
 		if row, err = s.store.GetPlan(ctx, row.ID); err != nil {
 			return err
 		}
@@ -348,7 +351,9 @@ func (s *Server) update(c echo.Context, planID int64, name string, arg any) (ogp
 	if len(key) > 200 {
 		return ogp.PlanState{}, ogp.Errorf(ogp.EInvalid, "invalid_idempotency_key", "Idempotency-Key is longer than 200 characters")
 	}
-	return s.engine.Update(c.Request().Context(), planID, name, updateID(name, planID, currentUser(c).ID, key), arg)
+	body, _ := c.Get(bodyKey).([]byte)
+	id := updateID(name, planID, currentUser(c).ID, key, c.Request().URL.Path, body)
+	return s.engine.Update(c.Request().Context(), planID, name, id, arg)
 }
 
 type submitRequest struct {

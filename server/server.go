@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -77,18 +78,21 @@ func New(store Store, engine Engine, log *slog.Logger) *Server {
 	api.GET("/action-plans/:id/members", s.listMembers)
 	api.GET("/action-plans/:id/events", s.listEvents)
 
-	auth := api.Group("", s.authenticate)
-	auth.POST("/users", s.createUser)
-	auth.GET("/me", s.me)
-	auth.POST("/action-plans", s.createPlan)
-	auth.PUT("/action-plans/:id/settings", s.setSettings)
-	auth.PUT("/action-plans/:id/members/:user_id", s.setMember)
-	auth.DELETE("/action-plans/:id/members/:user_id", s.removeMember)
-	auth.POST("/action-plans/:id/steps/:n/submit", s.submitStep)
-	auth.POST("/action-plans/:id/steps/:n/decisions", s.decideStep)
-	auth.PUT("/action-plans/:id/steps/:n/due-date", s.setDueDate)
-	auth.GET("/notifications", s.listNotifications)
-	auth.POST("/notifications/:id/read", s.readNotification)
+	// Authentication is attached per route, not to a group: a group
+	// middleware would also guard Echo's catch-all routes and answer 401
+	// where 404 is the truth.
+	auth := s.authenticate
+	api.POST("/users", s.createUser, auth)
+	api.GET("/me", s.me, auth)
+	api.POST("/action-plans", s.createPlan, auth)
+	api.PUT("/action-plans/:id/settings", s.setSettings, auth)
+	api.PUT("/action-plans/:id/members/:user_id", s.setMember, auth)
+	api.DELETE("/action-plans/:id/members/:user_id", s.removeMember, auth)
+	api.POST("/action-plans/:id/steps/:n/submit", s.submitStep, auth)
+	api.POST("/action-plans/:id/steps/:n/decisions", s.decideStep, auth)
+	api.PUT("/action-plans/:id/steps/:n/due-date", s.setDueDate, auth)
+	api.GET("/notifications", s.listNotifications, auth)
+	api.POST("/notifications/:id/read", s.readNotification, auth)
 	return s
 }
 
@@ -152,11 +156,32 @@ func decodeJSON(c echo.Context, dst any) error {
 	return parseJSON(body, dst)
 }
 
-// parseJSON is decodeJSON's pure part, fuzzed on its own.
+// parseJSON is decodeJSON's pure part, fuzzed on its own. The body must
+// be one JSON object whose keys are exactly the json names of dst's fields
+// (encoding/json alone would match keys case-insensitively).
 func parseJSON(body []byte, dst any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
 		return ogp.Errorf(ogp.EInvalid, "empty_body", "a JSON object body is required")
 	}
+	if trimmed[0] != '{' {
+		return ogp.Errorf(ogp.EInvalid, "malformed_json", "the body must be a JSON object")
+	}
+	var keys map[string]json.RawMessage
+	if err := decodeOne(trimmed, &keys); err != nil {
+		return err
+	}
+	known := jsonFieldNames(dst)
+	for k := range keys {
+		if known != nil && !known[k] {
+			return ogp.Errorf(ogp.EInvalid, "unknown_field", "unknown field %q", k)
+		}
+	}
+	return decodeOne(trimmed, dst)
+}
+
+// decodeOne decodes exactly one JSON value, refusing trailing data.
+func decodeOne(body []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -172,14 +197,35 @@ func parseJSON(body []byte, dst any) error {
 		}
 		return ogp.Errorf(ogp.EInvalid, "malformed_json", "malformed JSON: %v", err)
 	}
-	if dec.More() {
-		return ogp.Errorf(ogp.EInvalid, "malformed_json", "unexpected data after the JSON object")
-	}
-	var rest json.RawMessage
-	if err := dec.Decode(&rest); err != io.EOF {
+	if _, err := dec.Token(); err != io.EOF {
 		return ogp.Errorf(ogp.EInvalid, "malformed_json", "unexpected data after the JSON object")
 	}
 	return nil
+}
+
+// jsonFieldNames lists the JSON names of a struct's fields; a map
+// destination accepts any key.
+func jsonFieldNames(dst any) map[string]bool {
+	t := reflect.TypeOf(dst)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	names := map[string]bool{}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names[name] = true
+	}
+	return names
 }
 
 func (s *Server) healthz(c echo.Context) error {

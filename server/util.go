@@ -21,6 +21,8 @@ func rfc3339Ptr(t *time.Time) *string {
 	return &s
 }
 
+const bodyKey = "ogp.body"
+
 func readBody(c echo.Context) ([]byte, error) {
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
@@ -34,5 +36,7 @@ func readBody(c echo.Context) ([]byte, error) {
 		}
 		return nil, ogp.Errorf(ogp.EInvalid, "unreadable_body", "could not read the request body")
 	}
+	// Kept for the idempotency key, which is scoped to the request body.
+	c.Set(bodyKey, body)
 	return body, nil
 }

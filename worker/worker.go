@@ -21,12 +21,18 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts sd
 	return w
 }
 
-// Register registers everything on r; the replay tests use it too, so
-// what is replayed is what runs.
+// Register registers the workflows, and the activities when acts is not
+// nil, on r.
 func Register(r sdkworker.Registry, acts *activities.Activities) {
-	r.RegisterWorkflowWithOptions(workflows.ActionPlanWorkflow, workflow.RegisterOptions{Name: ogp.WorkflowActionPlan})
+	RegisterWorkflows(r)
 	if acts != nil {
 		r.RegisterActivityWithOptions(acts.ProjectPlan, activity.RegisterOptions{Name: workflows.ActivityProjectPlan})
 		r.RegisterActivityWithOptions(acts.Notify, activity.RegisterOptions{Name: workflows.ActivityNotify})
 	}
+}
+
+// RegisterWorkflows registers every workflow under its stable name; the
+// replay tests use it too, so what is replayed is what runs.
+func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
+	r.RegisterWorkflowWithOptions(workflows.ActionPlanWorkflow, workflow.RegisterOptions{Name: ogp.WorkflowActionPlan})
 }
