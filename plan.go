@@ -601,7 +601,11 @@ func (s *PlanState) RecordRefusedSignal(name string, actor int64, step int, reas
 	if e != nil {
 		code = e.Code
 	}
-	return s.record(nil, now, EventSignalRefused, actor, step, map[string]any{"signal": name, "code": code, "reason": reason.Error()})
+	// The sender is only claimed, not authenticated (any Temporal client can
+	// signal), so it goes in the payload rather than as the event's actor.
+	return s.record(nil, now, EventSignalRefused, 0, step, map[string]any{
+		"signal": name, "code": code, "reason": reason.Error(), "claimed_actor_id": actor,
+	})
 }
 
 func (s *PlanState) record(ev []Event, now time.Time, kind string, actor int64, step int, payload map[string]any) []Event {

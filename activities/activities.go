@@ -6,8 +6,11 @@ package activities
 
 import (
 	"context"
+	"errors"
+
 	"github.com/ogplocal/ogp/models"
 	"github.com/ogplocal/ogp/workflows"
+	"go.temporal.io/sdk/temporal"
 )
 
 // Store is what the activities need from the database.
@@ -28,7 +31,14 @@ func (a *Activities) ProjectPlan(ctx context.Context, in workflows.ProjectPlanIn
 	if err != nil {
 		return err
 	}
-	return a.Store.ApplyProjection(ctx, p)
+	err = a.Store.ApplyProjection(ctx, p)
+	if errors.Is(err, models.ErrNotFound) {
+		// Retrying cannot help a projection of a plan that has no row (its
+		// creation was undone): fail it for good, so the workflow shows the
+		// fault instead of retrying forever.
+		return temporal.NewNonRetryableApplicationError(err.Error(), "projection_refused", err)
+	}
+	return err
 }
 
 // Notify delivers notifications to the in-app inbox. It is the one place

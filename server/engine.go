@@ -43,6 +43,11 @@ func (t *TemporalEngine) StartPlan(ctx context.Context, in ogp.NewPlan) error {
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 	}, ogp.WorkflowActionPlan, workflows.ActionPlanInput{Plan: &in})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		// A retried create of a plan whose workflow has already finished.
+		return nil
+	}
 	if err != nil {
 		return &engineFailure{fmt.Errorf("start the plan's workflow: %w", err)}
 	}
