@@ -2,6 +2,7 @@ package ogp
 
 import (
 	"cmp"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -596,9 +597,9 @@ func (s *PlanState) ApplyReminder(now time.Time) (Reminder, []Event) {
 // RecordRefusedSignal notes a refused signal in the audit trail: a
 // fire-and-forget caller gets no answer, so the trail must show it.
 func (s *PlanState) RecordRefusedSignal(name string, actor int64, step int, reason error, now time.Time) []Event {
-	e, _ := reason.(*Error)
 	code := "invalid"
-	if e != nil {
+	var e *Error
+	if errors.As(reason, &e) {
 		code = e.Code
 	}
 	// The sender is only claimed, not authenticated (any Temporal client can

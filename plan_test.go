@@ -1,6 +1,7 @@
 package ogp
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -39,7 +40,8 @@ func codeOf(err error) string {
 	if err == nil {
 		return ""
 	}
-	if e, ok := err.(*Error); ok {
+	var e *Error
+	if errors.As(err, &e) {
 		return e.Code
 	}
 	return "not a domain error"

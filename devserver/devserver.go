@@ -146,16 +146,22 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	address := net.JoinHostPort(dialHost, strconv.Itoa(cfg.FrontendPort))
 
-	ports, err := internalPorts()
-	if err != nil {
-		return nil, err
-	}
-	serverCfg := buildServerConfig(cfg, sqlCfg, address, ports)
 	tlog := newSlogLogger(logger, level)
-
-	srv, err := newTemporalServer(serverCfg, tlog, address, ports)
-	if err != nil {
-		return nil, err
+	var srv temporal.Server
+	// Another process can grab one of the internal ports between FreePort and
+	// the bind; that only costs a retry with fresh ports.
+	for attempt := 1; ; attempt++ {
+		ports, err := internalPorts()
+		if err != nil {
+			return nil, err
+		}
+		srv, err = newTemporalServer(buildServerConfig(cfg, sqlCfg, address, ports), tlog, address, ports)
+		if err == nil {
+			break
+		}
+		if attempt == 3 || !isListenerFailure(err) {
+			return nil, err
+		}
 	}
 	s := &Server{srv: srv, sqlCfg: sqlCfg, unlock: unlock, logger: tlog, logLevel: level, address: address, namespace: cfg.Namespace}
 	if err := startTemporalServer(srv); err != nil {
@@ -363,6 +369,11 @@ func recoverFatal(err *error) {
 	panic(r)
 }
 
+func isListenerFailure(err error) bool {
+	var fp fatalPanic
+	return errors.As(err, &fp) && fp.msg == "Failed to start gRPC listener"
+}
+
 // waitReady polls until the frontend accepts a health check and knows the
 // namespace, i.e. until a freshly dialed client can start workflows.
 func waitReady(ctx context.Context, address, namespace string) error {
@@ -378,7 +389,7 @@ func waitReady(ctx context.Context, address, namespace string) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("devserver: frontend at %s not ready: %w (last error: %v)", address, ctx.Err(), lastErr)
+			return fmt.Errorf("devserver: frontend at %s not ready: %w (last error: %w)", address, ctx.Err(), lastErr)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

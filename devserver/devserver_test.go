@@ -346,6 +346,7 @@ func TestSurvivesKill(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
+	//nolint:gosec // G204: re-runs this very test binary
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s|%d", crashChildEnv, dbFile, port))
 	cmd.Stderr = os.Stderr

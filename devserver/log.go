@@ -31,9 +31,12 @@ func parseLevel(s string) (slog.Level, error) {
 // fatalPanic is what the adapter panics with on Fatal. The server calls Fatal
 // for startup problems such as a port that cannot be bound; Start recovers this
 // type and turns it into an error instead of letting the process exit.
-type fatalPanic struct{ msg string }
+type fatalPanic struct {
+	msg    string // the server's static message, usable for matching
+	detail string // msg plus tags, for humans
+}
 
-func (f fatalPanic) Error() string { return "temporal server fatal: " + f.msg }
+func (f fatalPanic) Error() string { return "temporal server fatal: " + f.detail }
 
 // slogLogger lets the embedded server log through the caller's slog.Logger.
 // The level check happens before any tag is converted, so the (very frequent)
@@ -45,16 +48,16 @@ type slogLogger struct {
 
 // levelGate is the minimum level, shared by every logger derived through With
 // so Stop can raise it for all of them at once.
-type levelGate struct{ min atomic.Int64 }
+type levelGate struct{ floor atomic.Int64 }
 
-func newLevelGate(min slog.Level) *levelGate {
+func newLevelGate(floor slog.Level) *levelGate {
 	g := &levelGate{}
-	g.set(min)
+	g.set(floor)
 	return g
 }
 
-func (g *levelGate) set(min slog.Level)           { g.min.Store(int64(min)) }
-func (g *levelGate) allows(level slog.Level) bool { return int64(level) >= g.min.Load() }
+func (g *levelGate) set(floor slog.Level)         { g.floor.Store(int64(floor)) }
+func (g *levelGate) allows(level slog.Level) bool { return int64(level) >= g.floor.Load() }
 
 const (
 	// levelStopping is applied while services shut down: they warn about
@@ -72,16 +75,16 @@ var (
 	_ log.SLogWrapper = slogLogger{}
 )
 
-func newSlogLogger(l *slog.Logger, min slog.Level) slogLogger {
-	return slogLogger{l: l, gate: newLevelGate(min)}
+func newSlogLogger(l *slog.Logger, floor slog.Level) slogLogger {
+	return slogLogger{l: l, gate: newLevelGate(floor)}
 }
 
 // raise never lowers the level, so a caller's "error" setting survives Stop.
-func (s slogLogger) raise(min slog.Level) {
-	if !s.gate.allows(min) {
+func (s slogLogger) raise(floor slog.Level) {
+	if !s.gate.allows(floor) {
 		return
 	}
-	s.gate.set(min)
+	s.gate.set(floor)
 }
 
 func (s slogLogger) enabled(level slog.Level) bool {
@@ -125,7 +128,7 @@ func (s slogLogger) Panic(msg string, tags ...tag.Tag) {
 // pointing at the failing component instead of a bare exit status.
 func (s slogLogger) Fatal(msg string, tags ...tag.Tag) {
 	s.emit(slog.LevelError, msg, tags)
-	panic(fatalPanic{msg: fatalMessage(msg, tags)})
+	panic(fatalPanic{msg: msg, detail: fatalMessage(msg, tags)})
 }
 
 func fatalMessage(msg string, tags []tag.Tag) string {

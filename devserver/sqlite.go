@@ -44,8 +44,8 @@ func sqliteConfig(path string) *config.SQL {
 }
 
 // databasePath makes the path absolute, rejects characters that would be read
-// as part of the URI the plugin builds, and creates the parent directory so
-// `ogp dev --db ~/.ogp/dev.db` works on a fresh machine.
+// as part of the URI the plugin builds, and creates the parent directory so a
+// default location under the user's home works on a fresh machine.
 func databasePath(p string) (string, error) {
 	if p == "" {
 		return "", errors.New("devserver: Config.DatabaseFile is required")
@@ -57,7 +57,7 @@ func databasePath(p string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("devserver: database path: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
 		return "", fmt.Errorf("devserver: creating database directory: %w", err)
 	}
 	return abs, nil

@@ -130,7 +130,7 @@ func (db *DB) EnsureAdmin(ctx context.Context, token string) (created bool, plai
 	// email; the loser retries once and then finds the winner's admin.
 	for attempt := 0; ; attempt++ {
 		created, plainToken, err = db.ensureAdminOnce(ctx, token)
-		if err != nil && classify(err) == ErrConflict && attempt == 0 {
+		if err != nil && errors.Is(classify(err), ErrConflict) && attempt == 0 {
 			continue
 		}
 		if err != nil {

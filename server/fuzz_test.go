@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/ogplocal/ogp"
@@ -19,8 +20,8 @@ func FuzzParseJSON(f *testing.F) {
 		if err == nil {
 			return
 		}
-		e, ok := err.(*ogp.Error)
-		if !ok || e.Code == "" || e.Kind != ogp.EInvalid {
+		var e *ogp.Error
+		if !errors.As(err, &e) || e.Code == "" || e.Kind != ogp.EInvalid {
 			t.Fatalf("parseJSON(%q) returned %#v, want an invalid-kind domain error", body, err)
 		}
 	})

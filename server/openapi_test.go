@@ -213,7 +213,7 @@ func TestOpenAPISecurity(t *testing.T) {
 		switch {
 		case op.Security == nil:
 			t.Errorf("%s: security is not stated; use [] for a public route", r)
-		case authenticated && !(len(*op.Security) == 1 && len((*op.Security)[0]) == 1 && (*op.Security)[0]["bearerAuth"] != nil):
+		case authenticated && (len(*op.Security) != 1 || len((*op.Security)[0]) != 1 || (*op.Security)[0]["bearerAuth"] == nil):
 			t.Errorf("%s answers 401 without a token but its security is not [{bearerAuth: []}]", r)
 		case !authenticated && len(*op.Security) != 0:
 			t.Errorf("%s is public (answered %d without a token) but its security is not []", r, rec.Code)

@@ -126,10 +126,6 @@ func newHarness(t *testing.T) *harness {
 	return &harness{t: t, env: env, store: store}
 }
 
-// step advances the script clock: each scripted action happens a minute
-// after the previous one unless the test says otherwise.
-func (h *harness) after(d time.Duration) { h.at += d }
-
 // update schedules an update and expects it to succeed.
 func (h *harness) update(name string, arg any) {
 	h.expect(name, arg, "")
@@ -458,10 +454,6 @@ func TestDeadlineRemindersRepeatAndReset(t *testing.T) {
 	h.cancelLater()
 	_ = h.run(ActionPlanInput{Plan: ptr(newPlan())})
 
-	type sent struct {
-		user int64
-		day  string
-	}
 	var got []int64
 	for _, n := range h.store.reminders() {
 		got = append(got, n.UserID)

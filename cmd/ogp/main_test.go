@@ -12,13 +12,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"go/build"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,10 +66,10 @@ func runTests(m *testing.M) int {
 	defer os.RemoveAll(dir)
 
 	ogpBin = filepath.Join(dir, "ogp")
-	build := exec.Command(goCommand(), "build", "-o", ogpBin, ".")
-	out, err := build.CombinedOutput()
+	cmd := exec.Command(goCommand(), "build", "-o", ogpBin, ".")
+	out, err := cmd.CombinedOutput()
 	if err != nil {
-		buildErr = fmt.Errorf("go build -o %s . failed: %v\n%s", ogpBin, err, out)
+		buildErr = fmt.Errorf("go build -o %s . failed: %w\n%s", ogpBin, err, out)
 		fmt.Fprintln(os.Stderr, buildErr)
 	}
 	return m.Run()
@@ -81,7 +81,7 @@ func goCommand() string {
 	if p, err := exec.LookPath("go"); err == nil {
 		return p
 	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
+	return filepath.Join(build.Default.GOROOT, "bin", "go")
 }
 
 // requireBinary fails the test when TestMain could not build the binary.
@@ -240,7 +240,7 @@ func tryStartDev(t *testing.T, cfg devConfig) (*devProcess, error) {
 		}
 		select {
 		case <-p.done:
-			return nil, fmt.Errorf("ogp dev exited before it was ready (%v); output:\n%s", p.err, p.out.String())
+			return nil, fmt.Errorf("ogp dev exited before it was ready (%w); output:\n%s", p.err, p.out.String())
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -290,7 +290,7 @@ func (p *devProcess) kill9(t *testing.T) {
 	}
 	// A process that had already exited by itself would make the crash
 	// test meaningless.
-	if ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && !(ws.Signaled() && ws.Signal() == syscall.SIGKILL) {
+	if ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && (!ws.Signaled() || ws.Signal() != syscall.SIGKILL) {
 		t.Fatalf("ogp dev was not killed by SIGKILL but ended with %v; output:\n%s", p.cmd.ProcessState, p.out.String())
 	}
 }
