@@ -346,7 +346,7 @@ func walkthrough(t *testing.T, databaseURL string) {
 	// the approval stops the reminders.
 	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
 	p.coordinator.do("PUT", base+"/steps/3/due-date", map[string]any{"due_on": yesterday}, 200, nil)
-	waitForInbox(t, p.coordinator, 1)
+	waitForInbox(t, p.coordinator, "step_reminder", 1)
 	for n := 3; n <= 9; n++ {
 		state = p.approve(t, id, n)
 		want := map[int]string{8: "implementation", 9: "learning", 10: "completed"}[n]
@@ -440,10 +440,17 @@ func walkthrough(t *testing.T, databaseURL string) {
 
 	// A closed plan refuses changes with a clear reason.
 	p.coordinator.problem("PUT", base+"/steps/10/due-date", map[string]any{"due_on": "2028-01-01"}, 409, "plan_closed")
-	var inbox struct{ Total int64 }
-	p.coordinator.do("GET", "/api/v1/notifications", nil, 200, &inbox)
-	if inbox.Total != 1 {
-		t.Errorf("coordinator has %d notifications, want the one reminder", inbox.Total)
+	// People heard what concerned them, once each: approvers each
+	// submission (11), the coordinator each approval, the request for
+	// changes and the one overdue step.
+	if got := inboxKinds(p.coordinator); got["step_reminder"] != 1 || got["step_approved"] != 10 || got["changes_requested"] != 1 || got["decision_needed"] != 0 {
+		t.Errorf("coordinator inbox %v", got)
+	}
+	if got := inboxKinds(p.gov); got["decision_needed"] != 11 || len(got) != 1 {
+		t.Errorf("government approver inbox %v", got)
+	}
+	if got := inboxKinds(p.contributor); len(got) != 0 {
+		t.Errorf("contributor inbox %v", got)
 	}
 	var members struct {
 		Items []server.MemberResponse `json:"items"`
@@ -460,8 +467,8 @@ func walkthrough(t *testing.T, databaseURL string) {
 }
 
 // TestRestartKeepsPlansAndTimers stops the dev stack mid-plan and starts a
-// new one over the same data dir: the plan, its workflow and its deadline
-// reminders carry on, with no reminder lost or sent twice.
+// new one over the same data dir: the plan, its workflow and its pending
+// reminder timer carry on, with no reminder lost or sent twice.
 func TestRestartKeepsPlansAndTimers(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -469,12 +476,19 @@ func TestRestartKeepsPlansAndTimers(t *testing.T) {
 	st := startDev(t, cfg)
 	admin := newClient(t, st, adminToken)
 	p := cast(t, admin)
-	// The plan started last year, and step 1 was due yesterday: overdue.
+	// The plan started last year, and step 1 was due yesterday: overdue, so
+	// the coordinator is reminded at once and the next reminder is a timer
+	// a week ahead.
 	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
 	startsOn := time.Now().UTC().AddDate(-1, 0, 0).Format(time.DateOnly)
 	id := p.createPlan(t, startsOn)
 	base := fmt.Sprintf("/api/v1/action-plans/%d", id)
 	p.coordinator.do("PUT", base+"/steps/1/due-date", map[string]any{"due_on": yesterday}, 200, nil)
+	waitForInbox(t, p.coordinator, "step_reminder", 1)
+	timer := pendingTimer(t, st, ogp.ActionPlanWorkflowID(id))
+	if d := timer.GetStartToFireTimeout().AsDuration(); d < 6*24*time.Hour || d > 7*24*time.Hour {
+		t.Fatalf("pending reminder timer fires in %v, want about a week", d)
+	}
 	st.Stop(context.Background())
 
 	st2 := startDev(t, cfg)
@@ -482,17 +496,20 @@ func TestRestartKeepsPlansAndTimers(t *testing.T) {
 	c := newClient(t, st2, adminToken)
 	p.coordinator, p.gov, p.cso = c.as(p.coordinator.token), c.as(p.gov.token), c.as(p.cso.token)
 
-	// The overdue reminder reaches the coordinator exactly once.
+	// The same timer is still pending after the restart, and the reminder
+	// that fired before it is neither lost nor repeated.
+	time.Sleep(time.Second)
+	if again := pendingTimer(t, st2, ogp.ActionPlanWorkflowID(id)); again.GetTimerId() != timer.GetTimerId() {
+		t.Errorf("pending timer after restart is %s, want %s", again.GetTimerId(), timer.GetTimerId())
+	}
 	var inbox struct {
 		Items []struct {
 			ID      int64  `json:"id"`
 			Kind    string `json:"kind"`
 			Subject string `json:"subject"`
-			ReadAt  *string
 		} `json:"items"`
 		Total int64 `json:"total"`
 	}
-	waitForInbox(t, p.coordinator, 1)
 	p.coordinator.do("GET", "/api/v1/notifications", nil, 200, &inbox)
 	if inbox.Total != 1 || inbox.Items[0].Kind != "step_reminder" || !strings.Contains(inbox.Items[0].Subject, "step 1 is overdue") {
 		t.Fatalf("coordinator inbox after restart: %+v", inbox)
@@ -510,37 +527,93 @@ func TestRestartKeepsPlansAndTimers(t *testing.T) {
 		t.Errorf("unread after reading: %d", inbox.Total)
 	}
 
-	// The plan continues where it was.
+	// The plan continues where it was; approvers hear that a decision waits.
 	var detail planDetail
 	p.coordinator.do("GET", base, nil, 200, &detail)
 	if detail.CurrentStep != 1 || detail.Steps[0].Status != "in_progress" {
 		t.Fatalf("after restart: step %d %s", detail.CurrentStep, detail.Steps[0].Status)
 	}
-	state := p.approve(t, id, 1)
+	p.coordinator.do("POST", base+"/steps/1/submit", map[string]any{"summary": "Team, forum and monitoring body in place"}, 200, nil)
+	waitForInbox(t, p.gov, "decision_needed", 1)
+	waitForInbox(t, p.cso, "decision_needed", 1)
+	var state planState
+	p.gov.do("POST", base+"/steps/1/decisions", map[string]any{"decision": "approve"}, 200, &state)
+	p.cso.do("POST", base+"/steps/1/decisions", map[string]any{"decision": "approve"}, 200, &state)
 	if state.CurrentStep != 2 {
 		t.Errorf("after restart and approval: step %d", state.CurrentStep)
 	}
+	waitForInbox(t, p.coordinator, "step_approved", 1)
 	if _, err := os.Stat(filepath.Join(dir, "temporal.db")); err != nil {
 		t.Errorf("no Temporal database file in the data dir: %v", err)
 	}
 }
 
-// waitForInbox waits until c has n notifications. A reminder cut short by
-// a stop is retried once its activity times out, within seconds.
-func waitForInbox(t *testing.T, c *client, n int64) {
+// pendingTimer waits (a few seconds at most) until the workflow has
+// exactly one started timer that has neither fired nor been cancelled,
+// read from its durable history, and returns it.
+func pendingTimer(t *testing.T, st *app.Stack, workflowID string) *historypb.TimerStartedEventAttributes {
 	t.Helper()
-	var inbox struct{ Total int64 }
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for {
-		c.do("GET", "/api/v1/notifications", nil, 200, &inbox)
-		if inbox.Total >= n {
-			return
+		started := map[string]*historypb.TimerStartedEventAttributes{}
+		it := st.Client.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			e, err := it.Next()
+			if err != nil {
+				t.Fatalf("history: %v", err)
+			}
+			switch {
+			case e.GetTimerStartedEventAttributes() != nil:
+				a := e.GetTimerStartedEventAttributes()
+				started[a.GetTimerId()] = a
+			case e.GetTimerFiredEventAttributes() != nil:
+				delete(started, e.GetTimerFiredEventAttributes().GetTimerId())
+			case e.GetTimerCanceledEventAttributes() != nil:
+				delete(started, e.GetTimerCanceledEventAttributes().GetTimerId())
+			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("inbox has %d notifications after a minute, want %d", inbox.Total, n)
+		if len(started) == 1 {
+			for _, a := range started {
+				return a
+			}
+		}
+		if len(started) > 1 || time.Now().After(deadline) {
+			t.Fatalf("%d pending timers in the history of %s, want 1", len(started), workflowID)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// waitForInbox waits until c has n notifications of a kind. A message cut
+// short by a stop is retried once its activity times out, within seconds.
+func waitForInbox(t *testing.T, c *client, kind string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		got := inboxKinds(c)[kind]
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("inbox has %d %s notifications after a minute, want %d", got, kind, n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// inboxKinds counts c's notifications by kind.
+func inboxKinds(c *client) map[string]int {
+	var inbox struct {
+		Items []struct {
+			Kind string `json:"kind"`
+		} `json:"items"`
+	}
+	c.do("GET", "/api/v1/notifications?per_page=200", nil, 200, &inbox)
+	out := map[string]int{}
+	for _, n := range inbox.Items {
+		out[n.Kind]++
+	}
+	return out
 }
 
 func detailWorkflowID(id int64) string { return ogp.ActionPlanWorkflowID(id) }

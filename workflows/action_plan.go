@@ -230,13 +230,20 @@ func (w *planWorkflow) locked(ctx workflow.Context, fn func() error) error {
 	return fn()
 }
 
-// project writes the state and the new events to the database. Nothing to
-// write (an idempotent repeat) costs no activity. Handlers get their own
+// project tells people what the new events mean for them, then writes the
+// state and the events to the database. Nothing to write (an idempotent
+// repeat) costs no activity. Handlers get their own
 // context, so the activity options are applied here, not once at start.
 func (w *planWorkflow) project(ctx workflow.Context, events []ogp.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
 	actx := workflow.WithActivityOptions(ctx, activityOptions)
+	if notes := ogp.EventNotifications(&w.st, events); len(notes) > 0 {
+		var res NotifyResult
+		if err := workflow.ExecuteActivity(actx, ActivityNotify, NotifyInput{Notifications: notes}).Get(ctx, &res); err != nil {
+			return err
+		}
+	}
 	return workflow.ExecuteActivity(actx, ActivityProjectPlan, ProjectPlanInput{State: w.st, Events: events}).Get(ctx, nil)
 }

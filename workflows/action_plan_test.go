@@ -80,11 +80,20 @@ func (f *fakeStore) eventKinds() []string {
 }
 
 func (f *fakeStore) reminders() []ogp.Notification {
+	return f.notificationsOf(ogp.NotificationStepReminder)
+}
+
+// notificationsOf lists the notifications of one kind, in sending order.
+func (f *fakeStore) notificationsOf(kind string) []ogp.Notification {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []ogp.Notification
 	for _, c := range f.notifyCalls {
-		out = append(out, c.Notifications...)
+		for _, n := range c.Notifications {
+			if n.Kind == kind {
+				out = append(out, n)
+			}
+		}
 	}
 	return out
 }
@@ -286,6 +295,19 @@ func TestFullTenStepRun(t *testing.T) {
 	}
 	if kinds[0] != ogp.EventPlanCreated || kinds[len(kinds)-1] != ogp.EventPlanCompleted {
 		t.Errorf("events run %s..%s", kinds[0], kinds[len(kinds)-1])
+	}
+	perUser := map[string]map[int64]int{}
+	for _, kind := range []string{ogp.NotificationDecisionNeeded, ogp.NotificationStepApproved} {
+		perUser[kind] = map[int64]int{}
+		for _, n := range h.store.notificationsOf(kind) {
+			perUser[kind][n.UserID]++
+		}
+	}
+	if d := perUser[ogp.NotificationDecisionNeeded]; d[approverGov] != 10 || d[approverCSO] != 10 || len(d) != 2 {
+		t.Errorf("decision_needed per user %v, want 10 to each approver", d)
+	}
+	if a := perUser[ogp.NotificationStepApproved]; a[coordinator] != 10 || len(a) != 1 {
+		t.Errorf("step_approved per user %v, want 10 to the coordinator", a)
 	}
 }
 

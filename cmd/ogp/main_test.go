@@ -694,12 +694,27 @@ func TestKill9KeepsPlansDecisionsAndReminders(t *testing.T) {
 	checkAuditTrail(evs, 1)
 
 	// Exactly one reminder, and it stays one: a duplicate would come from a
-	// retried delivery, so watch for a few more seconds.
+	// retried delivery, so watch for a few more seconds. The other messages
+	// (step 1 approved, to the coordinator; step 1 waiting for a decision,
+	// to each approver) likewise arrive exactly once.
+	ofKind := func(inbox []notification, kind string) []notification {
+		var out []notification
+		for _, n := range inbox {
+			if n.Kind == kind {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
 	checkInbox := func(inbox []notification) bool {
 		t.Helper()
-		if len(inbox) != 1 || inbox[0].Kind != "step_reminder" || inbox[0].Step == nil || *inbox[0].Step != 2 ||
-			inbox[0].PlanID == nil || *inbox[0].PlanID != plan.ID {
+		rem := ofKind(inbox, "step_reminder")
+		if len(rem) != 1 || rem[0].Step == nil || *rem[0].Step != 2 || rem[0].PlanID == nil || *rem[0].PlanID != plan.ID {
 			t.Errorf("coordinator inbox %+v, want exactly one step_reminder for step 2 of plan %d", inbox, plan.ID)
+			return false
+		}
+		if approved := ofKind(inbox, "step_approved"); len(approved) < 1 || *approved[len(approved)-1].Step != 1 {
+			t.Errorf("coordinator inbox %+v, want one step_approved for step 1", inbox)
 			return false
 		}
 		return true
@@ -709,9 +724,13 @@ func TestKill9KeepsPlansDecisionsAndReminders(t *testing.T) {
 			break
 		}
 	}
+	if n := len(ofKind(a.inbox(coord.Token), "step_approved")); n != 1 {
+		t.Errorf("coordinator has %d step_approved notifications, want 1", n)
+	}
 	for _, approver := range []user{gov, cso} {
-		if n := a.inbox(approver.Token); len(n) != 0 {
-			t.Errorf("approver %d got %+v; the overdue step was with the coordinator", approver.ID, n)
+		inbox := a.inbox(approver.Token)
+		if len(ofKind(inbox, "step_reminder")) != 0 || len(ofKind(inbox, "decision_needed")) != 1 || len(inbox) != 1 {
+			t.Errorf("approver %d got %+v; want only the one decision_needed for step 1 (the overdue step was with the coordinator)", approver.ID, inbox)
 		}
 	}
 
