@@ -319,6 +319,13 @@ func walkthrough(t *testing.T, databaseURL string) {
 	if state.Steps[1].DueOn != "2028-03-31" {
 		t.Errorf("due date not set: %+v", state.Steps[1])
 	}
+	p.coordinator.do("PUT", base+"/steps/4/due-date", map[string]any{"due_on": "2028-04-30"}, 200, &state)
+	var cleared planState
+	p.coordinator.do("PUT", base+"/steps/4/due-date", map[string]any{"due_on": nil}, 200, &cleared)
+	if cleared.Steps[3].DueOn != "" || cleared.Steps[1].DueOn != "2028-03-31" {
+		t.Errorf("due date of step 4 not cleared by null, or step 2's touched: %+v", cleared.Steps[1:4])
+	}
+	p.coordinator.problem("PUT", base+"/steps/4/due-date", map[string]any{"due_on": 20280430}, 400, "invalid_date")
 	p.coordinator.do("POST", base+"/steps/1/submit", map[string]any{"summary": "Team of four, forum chosen"}, 200, nil)
 	p.coordinator.problem("POST", base+"/steps/1/submit", map[string]any{"summary": "again"}, 409, "step_not_submittable")
 	p.contributor.problem("POST", base+"/steps/1/decisions", map[string]any{"decision": "approve"}, 403, "not_an_approver")
@@ -423,7 +430,7 @@ func walkthrough(t *testing.T, databaseURL string) {
 		}
 	}
 	if counts["step_approved"] != 10 || counts["step_submitted"] != 11 || counts["changes_requested"] != 1 ||
-		counts["plan_created"] != 1 || counts["plan_completed"] != 1 || counts["step_decided"] != 21 ||
+		counts["plan_created"] != 1 || counts["plan_completed"] != 1 || counts["step_decided"] != 21 || counts["due_date_set"] != 4 ||
 		counts["signal_refused"] != 2 || counts["reminder_sent"] != 1 {
 		t.Errorf("event counts %v", counts)
 	}

@@ -356,28 +356,44 @@ func (s *Server) update(c echo.Context, planID int64, name string, arg any) (ogp
 	return s.engine.Update(c.Request().Context(), planID, name, id, arg)
 }
 
+// planChange is the shape of every change that answers with the plan's
+// state: load the plan (and the step, when the route has one), parse the
+// body strictly, build the workflow input, send it as an update, answer
+// with the state the workflow computed.
+func planChange[Req any](s *Server, c echo.Context, name string, withStep bool, build func(step int, req Req, actor ogp.Actor) (any, error)) error {
+	p, err := s.planOr404(c)
+	if err != nil {
+		return err
+	}
+	step := 0
+	if withStep {
+		if step, err = parseStep(c); err != nil {
+			return err
+		}
+	}
+	var req Req
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	arg, err := build(step, req, actorOf(c))
+	if err != nil {
+		return err
+	}
+	st, err := s.update(c, p.ID, name, arg)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, st)
+}
+
 type submitRequest struct {
 	Summary string `json:"summary"`
 }
 
 func (s *Server) submitStep(c echo.Context) error {
-	p, err := s.planOr404(c)
-	if err != nil {
-		return err
-	}
-	n, err := parseStep(c)
-	if err != nil {
-		return err
-	}
-	var req submitRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	st, err := s.update(c, p.ID, ogp.UpdateSubmitStep, ogp.SubmitStepInput{Step: n, Summary: req.Summary, Actor: actorOf(c)})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, st)
+	return planChange(s, c, ogp.UpdateSubmitStep, true, func(step int, req submitRequest, actor ogp.Actor) (any, error) {
+		return ogp.SubmitStepInput{Step: step, Summary: req.Summary, Actor: actor}, nil
+	})
 }
 
 type decideRequest struct {
@@ -386,70 +402,41 @@ type decideRequest struct {
 }
 
 func (s *Server) decideStep(c echo.Context) error {
-	p, err := s.planOr404(c)
-	if err != nil {
-		return err
-	}
-	n, err := parseStep(c)
-	if err != nil {
-		return err
-	}
-	var req decideRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	d, err := ogp.ParseDecision(req.Decision)
-	if err != nil {
-		return err
-	}
-	st, err := s.update(c, p.ID, ogp.UpdateDecideStep, ogp.DecideStepInput{Step: n, Decision: d, Comment: req.Comment, Actor: actorOf(c)})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, st)
+	return planChange(s, c, ogp.UpdateDecideStep, true, func(step int, req decideRequest, actor ogp.Actor) (any, error) {
+		d, err := ogp.ParseDecision(req.Decision)
+		if err != nil {
+			return nil, err
+		}
+		return ogp.DecideStepInput{Step: step, Decision: d, Comment: req.Comment, Actor: actor}, nil
+	})
 }
 
+// dueDateRequest keeps due_on raw: absent (nil) is an error, null clears
+// the date, a string sets it.
 type dueDateRequest struct {
-	DueOn *string `json:"due_on"`
+	DueOn json.RawMessage `json:"due_on"`
 }
 
 func (s *Server) setDueDate(c echo.Context) error {
-	p, err := s.planOr404(c)
-	if err != nil {
-		return err
-	}
-	n, err := parseStep(c)
-	if err != nil {
-		return err
-	}
-	var raw map[string]json.RawMessage
-	body, err := readBody(c)
-	if err != nil {
-		return err
-	}
-	if err := parseJSON(body, &raw); err != nil {
-		return err
-	}
-	if _, ok := raw["due_on"]; !ok {
-		return ogp.Errorf(ogp.EInvalid, "due_on_required", "due_on is required: a date (YYYY-MM-DD), or null to clear it")
-	}
-	var req dueDateRequest
-	if err := parseJSON(body, &req); err != nil {
-		return err
-	}
-	in := ogp.SetStepDueDateInput{Step: n, Actor: actorOf(c)}
-	if req.DueOn != nil {
-		d, err := ogp.ParseDate(*req.DueOn)
+	return planChange(s, c, ogp.UpdateSetStepDueDate, true, func(step int, req dueDateRequest, actor ogp.Actor) (any, error) {
+		in := ogp.SetStepDueDateInput{Step: step, Actor: actor}
+		if req.DueOn == nil {
+			return nil, ogp.Errorf(ogp.EInvalid, "due_on_required", "due_on is required: a date (YYYY-MM-DD), or null to clear it")
+		}
+		if string(req.DueOn) == "null" {
+			return in, nil
+		}
+		var raw string
+		if err := json.Unmarshal(req.DueOn, &raw); err != nil {
+			return nil, ogp.Errorf(ogp.EInvalid, "invalid_date", "due_on must be a date string (YYYY-MM-DD) or null")
+		}
+		d, err := ogp.ParseDate(raw)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		in.DueOn = d
-	}
-	st, err := s.update(c, p.ID, ogp.UpdateSetStepDueDate, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, st)
+		return in, nil
+	})
 }
 
 type settingsRequest struct {
@@ -457,19 +444,9 @@ type settingsRequest struct {
 }
 
 func (s *Server) setSettings(c echo.Context) error {
-	p, err := s.planOr404(c)
-	if err != nil {
-		return err
-	}
-	var req settingsRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	st, err := s.update(c, p.ID, ogp.UpdateSetSettings, ogp.SetSettingsInput{ReminderIntervalDays: req.ReminderIntervalDays, Actor: actorOf(c)})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, st)
+	return planChange(s, c, ogp.UpdateSetSettings, false, func(_ int, req settingsRequest, actor ogp.Actor) (any, error) {
+		return ogp.SetSettingsInput{ReminderIntervalDays: req.ReminderIntervalDays, Actor: actor}, nil
+	})
 }
 
 // --- members

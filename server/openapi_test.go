@@ -346,7 +346,11 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"CreatePlanRequest", createPlanRequest{}, true},
 		{"SubmitStepRequest", submitRequest{}, true},
 		{"DecideStepRequest", decideRequest{}, true},
-		{"SetDueDateRequest", dueDateRequest{}, true},
+		// dueDateRequest holds due_on raw to tell absent from null; on the
+		// wire it is a nullable date string.
+		{"SetDueDateRequest", struct {
+			DueOn *string `json:"due_on"`
+		}{}, true},
 		{"UpdateSettingsRequest", settingsRequest{}, true},
 		{"SetMemberRequest", memberRequest{}, true},
 	} {

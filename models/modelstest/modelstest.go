@@ -5,10 +5,6 @@ package modelstest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -49,38 +45,10 @@ func SQLite(t testing.TB) *models.DB {
 // variable is not set.
 func Postgres(t testing.TB) *models.DB {
 	t.Helper()
-	adminURL := os.Getenv(EnvDatabaseURL)
-	if adminURL == "" {
-		t.Skip("PostgreSQL skipped: " + EnvDatabaseURL + " not set")
-	}
+	url := PostgresURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		t.Fatalf("parse %s: %v", EnvDatabaseURL, err)
-	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	// Lower-case letters and digits only, so the name needs no quoting.
-	name := "ogp_t_" + hex.EncodeToString(b[:])
-
-	admin, err := models.Open(ctx, adminURL)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", EnvDatabaseURL, err)
-	}
-	// template0 because CREATE DATABASE from template1 fails while any
-	// other session (a parallel test, a psql) is connected to template1.
-	err = admin.Gorm.WithContext(ctx).Exec("CREATE DATABASE " + name + " TEMPLATE template0").Error
-	_ = admin.Close()
-	if err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	// Registered before the test database's Close so it runs after it.
-	t.Cleanup(func() { dropDatabase(t, adminURL, name) })
-
-	u.Path = "/" + name
-	db, err := models.Open(ctx, u.String())
+	db, err := models.Open(ctx, url)
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}

@@ -29,16 +29,20 @@ func PostgresURL(t testing.TB) string {
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
+	// Lower-case letters and digits only, so the name needs no quoting.
 	name := "ogp_t_" + hex.EncodeToString(b[:])
 	admin, err := models.Open(ctx, adminURL)
 	if err != nil {
 		t.Fatalf("connect to %s: %v", EnvDatabaseURL, err)
 	}
+	// template0 because CREATE DATABASE from template1 fails while any
+	// other session (a parallel test, a psql) is connected to template1.
 	err = admin.Gorm.WithContext(ctx).Exec("CREATE DATABASE " + name + " TEMPLATE template0").Error
 	_ = admin.Close()
 	if err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
+	// Registered before any Close of the caller's, so it runs after them.
 	t.Cleanup(func() { dropDatabase(t, adminURL, name) })
 	u.Path = "/" + name
 	return u.String()
