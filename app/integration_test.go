@@ -668,3 +668,59 @@ func TestHealth(t *testing.T) {
 		t.Error("openapi.json is not an OpenAPI document")
 	}
 }
+
+// TestSeparateServerAndWorker runs the production shape: `ogp migrate`,
+// then an API server and two workers as separate components against an
+// external Temporal (here a dev server standing in for the cluster).
+func TestSeparateServerAndWorker(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	port, err := devserver.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	temporal, err := devserver.Start(ctx, devserver.Config{DatabaseFile: filepath.Join(dir, "cluster.db"), FrontendPort: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer temporal.Stop()
+
+	dbURL := filepath.Join(dir, "app.db")
+	if os.Getenv(modelstest.EnvDatabaseURL) != "" {
+		dbURL = modelstest.PostgresURL(t)
+	}
+	cfg := stackConfig(t, dir, dbURL)
+	cfg.DatabaseURL = dbURL
+	cfg.TemporalAddress = temporal.FrontendAddress()
+	if err := app.Migrate(ctx, cfg); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	// The API refuses nothing while no worker runs: it starts, and plans
+	// wait in Temporal until a worker picks them up.
+	api, err := app.StartServer(ctx, cfg)
+	if err != nil {
+		t.Fatalf("server: %v", err)
+	}
+	defer api.Stop(context.Background())
+	for i := 0; i < 2; i++ {
+		w, err := app.StartWorker(ctx, cfg)
+		if err != nil {
+			t.Fatalf("worker %d: %v", i, err)
+		}
+		defer w.Stop(context.Background())
+	}
+	admin := newClient(t, api, adminToken)
+	admin.do("GET", "/readyz", nil, 200, nil)
+	p := cast(t, admin)
+	id := p.createPlan(t, "2027-01-01")
+	for n := 1; n <= 3; n++ {
+		p.approve(t, id, n)
+	}
+	var detail planDetail
+	admin.do("GET", fmt.Sprintf("/api/v1/action-plans/%d", id), nil, 200, &detail)
+	if detail.CurrentStep != 4 || detail.Steps[2].Status != "approved" {
+		t.Errorf("plan at step %d, step 3 %s", detail.CurrentStep, detail.Steps[2].Status)
+	}
+}
