@@ -25,6 +25,9 @@ type Error struct {
 	Kind    string `json:"kind"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Violations lists every unmet rule when a step's gate refuses it, so
+	// a coordinator can fix them all in one go.
+	Violations []Violation `json:"violations,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Message }

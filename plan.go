@@ -71,7 +71,24 @@ type Submission struct {
 	SubmittedBy int64     `json:"submitted_by"`
 	SubmittedAt time.Time `json:"submitted_at"`
 	Approvers   []int64   `json:"approvers"`
+	// ContentVersion and ContentDigest identify the content the approvers
+	// approve, as the gate check locked and snapshotted it.
+	ContentVersion int64  `json:"content_version,omitempty"`
+	ContentDigest  string `json:"content_digest,omitempty"`
+	// DueDates are the due dates the submitted content plans for later
+	// steps (the roadmap's), applied when the step is approved.
+	DueDates []StepDue `json:"due_dates,omitempty"`
 }
+
+// Gate is what a passed gate check hands to the submission.
+type Gate struct {
+	ContentVersion int64     `json:"content_version"`
+	ContentDigest  string    `json:"content_digest"`
+	DueDates       []StepDue `json:"due_dates,omitempty"`
+}
+
+// HasContentGate says whether submitting step n first checks its content.
+func HasContentGate(n int) bool { return n >= 1 && n <= 8 }
 
 // Approval is one approver's decision in one round.
 type Approval struct {
@@ -256,32 +273,60 @@ func (s *PlanState) ValidateSubmit(in SubmitStepInput) error {
 	if utf8.RuneCountInString(summary) > MaxSummaryLen {
 		return Errorf(EUnprocessable, "summary_too_long", "summary is longer than %d characters", MaxSummaryLen)
 	}
-	if len(s.approversExcluding(in.Actor.UserID)) == 0 {
+	approvers := s.approversExcluding(in.Actor.UserID)
+	if len(approvers) == 0 {
 		return Errorf(EUnprocessable, "no_approvers", "the plan has no approvers other than the submitter: add at least one member with the approver role")
 	}
+	if in.Step == coSignedStep && !s.coversSectors(approvers) {
+		return Errorf(EUnprocessable, "co_signature_impossible",
+			"step %d needs co-signature: its approvers must include at least one from government and one from civil society", in.Step)
+	}
 	return nil
+}
+
+// coSignedStep is the step whose approval needs co-signature: the action
+// plan is validated by government and civil society together.
+const coSignedStep = 8
+
+// coversSectors says whether the approvers include government and civil
+// society. Every approver of a round must approve, so approvers that cover
+// both sectors make the approval co-signed.
+func (s *PlanState) coversSectors(approvers []int64) bool {
+	var gov, cso bool
+	for _, id := range approvers {
+		m, _ := s.MemberByID(id)
+		gov = gov || m.Sector == SectorGovernment
+		cso = cso || m.Sector == SectorCivilSociety
+	}
+	return gov && cso
 }
 
 func (s *PlanState) approversExcluding(id int64) []int64 {
 	return slices.DeleteFunc(s.MembersWith(RoleApprover), func(a int64) bool { return a == id })
 }
 
-// ApplySubmit submits the current step; call ValidateSubmit first.
-func (s *PlanState) ApplySubmit(in SubmitStepInput, now time.Time) []Event {
+// ApplySubmit submits the current step with the content its gate check
+// locked; call ValidateSubmit (and the gate check) first.
+func (s *PlanState) ApplySubmit(in SubmitStepInput, gate Gate, now time.Time) []Event {
 	st := s.Step(in.Step)
 	st.Round++
 	st.Status = StepAwaitingApproval
 	st.Submission = &Submission{
-		Round:       st.Round,
-		Summary:     strings.TrimSpace(in.Summary),
-		SubmittedBy: in.Actor.UserID,
-		SubmittedAt: now,
-		Approvers:   s.approversExcluding(in.Actor.UserID),
+		Round:          st.Round,
+		Summary:        strings.TrimSpace(in.Summary),
+		SubmittedBy:    in.Actor.UserID,
+		SubmittedAt:    now,
+		Approvers:      s.approversExcluding(in.Actor.UserID),
+		ContentVersion: gate.ContentVersion,
+		ContentDigest:  gate.ContentDigest,
+		DueDates:       gate.DueDates,
 	}
 	s.Version++
-	return s.record(nil, now, EventStepSubmitted, in.Actor.UserID, in.Step, map[string]any{
-		"round": st.Round, "summary": st.Submission.Summary, "approvers": st.Submission.Approvers,
-	})
+	payload := map[string]any{"round": st.Round, "summary": st.Submission.Summary, "approvers": st.Submission.Approvers}
+	if gate.ContentDigest != "" {
+		payload["content_version"], payload["content_digest"] = gate.ContentVersion, gate.ContentDigest
+	}
+	return s.record(nil, now, EventStepSubmitted, in.Actor.UserID, in.Step, payload)
 }
 
 // ValidateDecide checks a decide_step request against the rules.
@@ -367,6 +412,18 @@ func (s *PlanState) settleRound(ev []Event, st *StepState, actor int64, now time
 	st.Status = StepApproved
 	st.ApprovedAt = &now
 	ev = s.record(ev, now, EventStepApproved, actor, st.Number, map[string]any{"round": st.Round, "approvers": st.Submission.Approvers})
+	// The approved roadmap sets the due dates of the steps it plans, so the
+	// deadline reminders run on it.
+	for _, d := range st.Submission.DueDates {
+		if later := s.Step(d.Step); later != nil && later.Status != StepApproved && later.DueOn != d.DueOn {
+			old := later.DueOn
+			later.DueOn = d.DueOn
+			later.DueVersion++
+			later.RemindersSent = 0
+			later.LastReminderAt = nil
+			ev = s.record(ev, now, EventDueDateSet, actor, d.Step, map[string]any{"due_on": d.DueOn, "previous_due_on": old, "source": "roadmap"})
+		}
+	}
 	if st.Number == StepCount {
 		s.Status = PlanStatusFor(s.CurrentStep, true)
 		return s.record(ev, now, EventPlanCompleted, actor, 0, nil)

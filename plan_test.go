@@ -127,3 +127,38 @@ func TestNotificationsKeyedPerOccasion(t *testing.T) {
 		t.Errorf("keys %q and %q", k1, k2)
 	}
 }
+
+func TestStep8NeedsCoSignature(t *testing.T) {
+	now := time.Date(2027, 1, 5, 10, 0, 0, 0, time.UTC)
+	base := func(sectors ...Sector) PlanState {
+		s, _ := NewPlanState(NewPlan{PlanID: 1, Title: "T", Member: "M", StartsOn: "2027-01-01", EndsOn: "2027-12-31", CoordinatorID: 1}, "action-plan-1", now)
+		for i, sec := range sectors {
+			s.ApplySetMember(SetMemberInput{Member: Member{UserID: int64(10 + i), Roles: []Role{RoleApprover}, Sector: sec}, Actor: Actor{UserID: 1}}, now)
+		}
+		s.CurrentStep = 8
+		s.Steps[7].Status = StepInProgress
+		return s
+	}
+	tests := []struct {
+		name    string
+		sectors []Sector
+		code    string
+	}{
+		{"government and civil society", []Sector{SectorGovernment, SectorCivilSociety}, ""},
+		{"government only", []Sector{SectorGovernment, SectorGovernment}, "co_signature_impossible"},
+		{"civil society and other", []Sector{SectorCivilSociety, SectorOther}, "co_signature_impossible"},
+	}
+	for _, tt := range tests {
+		s := base(tt.sectors...)
+		err := s.ValidateSubmit(SubmitStepInput{Step: 8, Summary: "the plan", Actor: Actor{UserID: 1}})
+		if code := codeOf(err); code != tt.code {
+			t.Errorf("%s: code %q, want %q", tt.name, code, tt.code)
+		}
+	}
+	// Other steps need no co-signature.
+	s := base(SectorGovernment)
+	s.CurrentStep, s.Steps[7].Status, s.Steps[6].Status = 7, StepNotStarted, StepInProgress
+	if err := s.ValidateSubmit(SubmitStepInput{Step: 7, Summary: "draft", Actor: Actor{UserID: 1}}); err != nil {
+		t.Errorf("step 7 with one government approver: %v", err)
+	}
+}

@@ -7,7 +7,9 @@ package activities
 import (
 	"context"
 	"errors"
+	"time"
 
+	"github.com/ogplocal/ogp"
 	"github.com/ogplocal/ogp/models"
 	"github.com/ogplocal/ogp/workflows"
 	"go.temporal.io/sdk/temporal"
@@ -17,12 +19,37 @@ import (
 type Store interface {
 	ApplyProjection(ctx context.Context, p models.Projection) error
 	CreateNotifications(ctx context.Context, ns []models.Notification) (int, error)
+	SubmitContent(ctx context.Context, planID int64, step, round int, check func(ogp.Content) []ogp.Violation) (models.SubmitResult, error)
 }
 
 // Activities holds the dependencies of the activities; the worker
 // registers one instance.
 type Activities struct {
 	Store Store
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// CheckStep runs a step's gate rules on the plan's content and, when they
+// pass, locks and snapshots the content for the round being submitted.
+func (a *Activities) CheckStep(ctx context.Context, in workflows.CheckStepInput) (workflows.CheckStepResult, error) {
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	pc := in.Context
+	pc.Today = ogp.Date(now().UTC().Format(time.DateOnly))
+	res, err := a.Store.SubmitContent(ctx, pc.PlanID, in.Step, in.Round, func(c ogp.Content) []ogp.Violation {
+		return ogp.CheckStep(in.Step, pc, c)
+	})
+	if err != nil {
+		return workflows.CheckStepResult{}, err
+	}
+	out := workflows.CheckStepResult{Violations: res.Violations, Version: res.Version, Digest: res.Digest}
+	if in.Step == ogp.HomeRoadmap && len(res.Violations) == 0 {
+		out.DueDates = ogp.RoadmapDueDates(res.Content)
+	}
+	return out, nil
 }
 
 // ProjectPlan writes a plan's state and new audit events to the database.

@@ -93,6 +93,9 @@ func (db *DB) ApplyProjection(ctx context.Context, p Projection) error {
 			if err := replaceRoster(tx, p.PlanID, in.Members, now); err != nil {
 				return err
 			}
+			if err := unlockReopenedSteps(tx, p.PlanID, in.Steps, now); err != nil {
+				return err
+			}
 		}
 		if err := insertDecisions(tx, p.PlanID, in.Decisions); err != nil {
 			return err

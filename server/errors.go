@@ -39,6 +39,9 @@ type Problem struct {
 	Detail   string `json:"detail"`
 	Code     string `json:"code"`
 	Instance string `json:"instance,omitempty"`
+	// Violations lists every unmet rule when a step's gate refuses a
+	// submission (code step_rules_unmet).
+	Violations []ogp.Violation `json:"violations,omitempty"`
 }
 
 // errorHandler is Echo's central error handler: handlers return errors,
@@ -62,12 +65,13 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			}
 		}
 		p := Problem{
-			Type:     "https://ogp-local.dev/problems/" + e.Code,
-			Title:    http.StatusText(status),
-			Status:   status,
-			Detail:   e.Message,
-			Code:     e.Code,
-			Instance: c.Request().URL.Path,
+			Type:       "https://ogp-local.dev/problems/" + e.Code,
+			Title:      http.StatusText(status),
+			Status:     status,
+			Detail:     e.Message,
+			Code:       e.Code,
+			Instance:   c.Request().URL.Path,
+			Violations: e.Violations,
 		}
 		b, _ := json.Marshal(p)
 		if c.Request().Method == http.MethodHead {
@@ -109,6 +113,8 @@ func toDomain(err error) *ogp.Error {
 		return ogp.Errorf(ogp.ENotFound, "not_found", "not found")
 	case errors.Is(err, models.ErrConflict):
 		return ogp.Errorf(ogp.EConflict, "conflict", "already exists")
+	case errors.Is(err, models.ErrNotEditable):
+		return ogp.Errorf(ogp.EConflict, "step_content_locked", "%v", err)
 	case errors.Is(err, models.ErrInvalid):
 		return ogp.Errorf(ogp.EUnprocessable, "invalid", "the database refused the values given")
 	}

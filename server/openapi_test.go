@@ -596,7 +596,14 @@ func TestOpenAPIHandlersAnswerAsDocumented(t *testing.T) {
 		}
 		validateOpenAPIResponse(t, name, in, rec)
 	}
-	for key := range openapiOperations(doc) {
+	// The spine's operations (the base document) are exercised here; the
+	// co-creation fragments' are exercised against a real database by the
+	// integration tests, which validate every answer against the document.
+	base, err := openapi3.NewLoader().LoadFromData(openapiBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key := range openapiOperations(base) {
 		if !exercised[key] {
 			t.Errorf("no case exercises %s successfully: add one", key)
 		}
@@ -796,10 +803,10 @@ func (*openapiEngine) Update(_ context.Context, _ int64, _ string, updateID stri
 	member := ogp.SetMemberInput{Member: ogp.Member{UserID: 2, Roles: []ogp.Role{ogp.RoleApprover}, Sector: ogp.SectorCivilSociety}, Actor: coord}
 	step(st.ValidateSetMember(member), func() { st.ApplySetMember(member, at) })
 	submit := ogp.SubmitStepInput{Step: 1, Summary: "Team in place.", Actor: coord}
-	step(st.ValidateSubmit(submit), func() { st.ApplySubmit(submit, at) })
+	step(st.ValidateSubmit(submit), func() { st.ApplySubmit(submit, ogp.Gate{}, at) })
 	changes := ogp.DecideStepInput{Step: 1, Decision: ogp.DecisionRequestChanges, Comment: "Add the forum.", Actor: approver}
 	step(st.ValidateDecide(changes), func() { st.ApplyDecide(changes, at) })
-	step(st.ValidateSubmit(submit), func() { st.ApplySubmit(submit, at) })
+	step(st.ValidateSubmit(submit), func() { st.ApplySubmit(submit, ogp.Gate{}, at) })
 	approve := ogp.DecideStepInput{Step: 1, Decision: ogp.DecisionApprove, Actor: approver}
 	step(st.ValidateDecide(approve), func() { st.ApplyDecide(approve, at) })
 	due := ogp.SetStepDueDateInput{Step: 2, DueOn: "2026-06-30", Actor: coord}

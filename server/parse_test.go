@@ -1,6 +1,10 @@
 package server
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+	"testing/fstest"
+)
 
 func TestParseJSON(t *testing.T) {
 	tests := []struct {
@@ -48,5 +52,32 @@ func TestUpdateIDScopedToRequest(t *testing.T) {
 	}
 	if updateID("decide_step", 1, 2, "", "/p", nil) != "" {
 		t.Error("no key, no update ID: Temporal picks a fresh one")
+	}
+}
+
+func TestMergeOpenAPIRefusesDuplicates(t *testing.T) {
+	base := []byte(`{"openapi":"3.0.3","paths":{"/a":{}},"components":{"schemas":{"A":{}}}}`)
+	ok := fstest.MapFS{"openapi/b.json": {Data: []byte(`{"paths":{"/b":{}},"components":{"schemas":{"B":{}}},"tags":[{"name":"b"}]}`)}}
+	merged, err := mergeOpenAPI(base, ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths      map[string]any `json:"paths"`
+		Components struct {
+			Schemas map[string]any `json:"schemas"`
+		} `json:"components"`
+		Tags []any `json:"tags"`
+	}
+	if err := json.Unmarshal(merged, &doc); err != nil || len(doc.Paths) != 2 || len(doc.Components.Schemas) != 2 || len(doc.Tags) != 1 {
+		t.Errorf("merged %s (%v)", merged, err)
+	}
+	for name, frag := range map[string]string{
+		"path twice":   `{"paths":{"/a":{}}}`,
+		"schema twice": `{"components":{"schemas":{"A":{}}}}`,
+	} {
+		if _, err := mergeOpenAPI(base, fstest.MapFS{"openapi/x.json": {Data: []byte(frag)}}); err == nil {
+			t.Errorf("%s: merged without error", name)
+		}
 	}
 }

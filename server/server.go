@@ -44,6 +44,7 @@ type Store interface {
 	ListEvents(ctx context.Context, planID int64, limit, offset int) ([]models.AuditEvent, int64, error)
 	ListNotifications(ctx context.Context, userID int64, unreadOnly bool, limit, offset int) ([]models.Notification, int64, error)
 	MarkNotificationRead(ctx context.Context, userID, id int64) (models.Notification, error)
+	ContentStore
 }
 
 // Server holds the API's dependencies.
@@ -93,6 +94,7 @@ func New(store Store, engine Engine, log *slog.Logger) *Server {
 	api.PUT("/action-plans/:id/steps/:n/due-date", s.setDueDate, auth)
 	api.GET("/notifications", s.listNotifications, auth)
 	api.POST("/notifications/:id/read", s.readNotification, auth)
+	s.registerContentRoutes(api, auth)
 	return s
 }
 

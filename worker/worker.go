@@ -28,6 +28,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	if acts != nil {
 		r.RegisterActivityWithOptions(acts.ProjectPlan, activity.RegisterOptions{Name: workflows.ActivityProjectPlan})
 		r.RegisterActivityWithOptions(acts.Notify, activity.RegisterOptions{Name: workflows.ActivityNotify})
+		r.RegisterActivityWithOptions(acts.CheckStep, activity.RegisterOptions{Name: workflows.ActivityCheckStep})
 	}
 }
 

@@ -128,7 +128,7 @@ func (w *planWorkflow) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, ogp.QueryState, func() (ogp.PlanState, error) { return w.st, nil }); err != nil {
 		return err
 	}
-	if err := setUpdate(ctx, w, ogp.UpdateSubmitStep, w.st.ValidateSubmit, w.st.ApplySubmit); err != nil {
+	if err := w.setSubmitUpdate(ctx); err != nil {
 		return err
 	}
 	if err := setUpdate(ctx, w, ogp.UpdateDecideStep, w.st.ValidateDecide, w.st.ApplyDecide); err != nil {
@@ -189,6 +189,52 @@ func setUpdate[In any](ctx workflow.Context, w *planWorkflow, name string,
 		},
 		workflow.UpdateHandlerOptions{Validator: func(in In) error { return applicationError(validate(in)) }},
 	)
+}
+
+// setSubmitUpdate registers submit_step: the validator checks the process
+// rules; the handler then runs the step's content gate as an activity
+// (which locks and snapshots the content when it passes) and refuses the
+// submission, listing every unmet rule, when it does not. Nothing moves.
+func (w *planWorkflow) setSubmitUpdate(ctx workflow.Context) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, ogp.UpdateSubmitStep,
+		func(ctx workflow.Context, in ogp.SubmitStepInput) (ogp.PlanState, error) {
+			err := w.locked(ctx, func() error {
+				if err := w.st.ValidateSubmit(in); err != nil {
+					return applicationError(err)
+				}
+				var gate ogp.Gate
+				if ogp.HasContentGate(in.Step) {
+					res, err := w.checkStep(ctx, in.Step)
+					if err != nil {
+						return err
+					}
+					if len(res.Violations) > 0 {
+						return applicationError(ogp.GateError(in.Step, res.Violations))
+					}
+					gate = ogp.Gate{ContentVersion: res.Version, ContentDigest: res.Digest, DueDates: res.DueDates}
+				}
+				return w.project(ctx, w.st.ApplySubmit(in, gate, workflow.Now(ctx)))
+			})
+			if err != nil {
+				return ogp.PlanState{}, err
+			}
+			return w.st, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(in ogp.SubmitStepInput) error { return applicationError(w.st.ValidateSubmit(in)) }},
+	)
+}
+
+// checkStep runs the content gate of step n for the next round.
+func (w *planWorkflow) checkStep(ctx workflow.Context, n int) (CheckStepResult, error) {
+	in := CheckStepInput{
+		Context: ogp.PlanContext{PlanID: w.st.PlanID, StartsOn: w.st.StartsOn, EndsOn: w.st.EndsOn, Members: w.st.Members},
+		Step:    n,
+		Round:   w.st.Step(n).Round + 1,
+	}
+	var res CheckStepResult
+	actx := workflow.WithActivityOptions(ctx, activityOptions)
+	err := workflow.ExecuteActivity(actx, ActivityCheckStep, in).Get(ctx, &res)
+	return res, err
 }
 
 // decideBySignal applies a decision sent as a signal, or records in the

@@ -29,10 +29,35 @@ type fakeStore struct {
 	projections   int
 	notifications map[string]ogp.Notification // by dedup key + user
 	notifyCalls   []NotifyInput
+	// gate holds the violations the content check finds per step (none:
+	// the step passes); dueDates what a passing step-2 check plans.
+	gate     map[int][]ogp.Violation
+	dueDates []ogp.StepDue
+	checks   []CheckStepInput
+}
+
+func (f *fakeStore) CheckStep(_ context.Context, in CheckStepInput) (CheckStepResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.checks = append(f.checks, in)
+	if vs := f.gate[in.Step]; len(vs) > 0 {
+		return CheckStepResult{Violations: vs}, nil
+	}
+	res := CheckStepResult{Version: int64(len(f.checks)), Digest: fmt.Sprintf("digest-%d-%d", in.Step, in.Round)}
+	if in.Step == ogp.HomeRoadmap {
+		res.DueDates = f.dueDates
+	}
+	return res, nil
+}
+
+func (f *fakeStore) setGate(step int, vs []ogp.Violation) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gate[step] = vs
 }
 
 func newFakeStore() *fakeStore {
-	return &fakeStore{events: map[int64]ogp.Event{}, notifications: map[string]ogp.Notification{}}
+	return &fakeStore{events: map[int64]ogp.Event{}, notifications: map[string]ogp.Notification{}, gate: map[int][]ogp.Violation{}}
 }
 
 func (f *fakeStore) Project(_ context.Context, in ProjectPlanInput) error {
@@ -132,6 +157,7 @@ func newHarness(t *testing.T) *harness {
 	env.RegisterWorkflowWithOptions(ActionPlanWorkflow, workflow.RegisterOptions{Name: ogp.WorkflowActionPlan})
 	env.RegisterActivityWithOptions(store.Project, activity.RegisterOptions{Name: ActivityProjectPlan})
 	env.RegisterActivityWithOptions(store.Notify, activity.RegisterOptions{Name: ActivityNotify})
+	env.RegisterActivityWithOptions(store.CheckStep, activity.RegisterOptions{Name: ActivityCheckStep})
 	return &harness{t: t, env: env, store: store}
 }
 
@@ -182,6 +208,41 @@ func (h *harness) expect(name string, arg any, code string) {
 			},
 		}, arg)
 	}, h.at)
+}
+
+// fail schedules an update that is accepted but fails in its handler with
+// the given domain code (a content gate refusing the step).
+func (h *harness) fail(name string, arg any, code string, check func(*ogp.Error)) {
+	h.at += time.Minute
+	desc := fmt.Sprintf("%s %+v at %v", name, arg, h.at)
+	h.mu.Lock()
+	h.pending++
+	h.mu.Unlock()
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
+			OnReject: func(err error) {
+				defer h.done()
+				h.t.Errorf("%s: rejected by the validator (%v), want the handler to refuse it", desc, err)
+			},
+			OnComplete: func(_ any, err error) {
+				defer h.done()
+				de := DomainError(err)
+				if de == nil || de.Code != code {
+					h.t.Errorf("%s: completed with %v, want %s", desc, err, code)
+					return
+				}
+				if check != nil {
+					check(de)
+				}
+			},
+		}, arg)
+	}, h.at)
+}
+
+func (h *harness) done() {
+	h.mu.Lock()
+	h.pending--
+	h.mu.Unlock()
 }
 
 // signal schedules a decide_step signal.
@@ -567,3 +628,66 @@ func TestContinueAsNewKeepsState(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestContentGateRefusesThenAccepts(t *testing.T) {
+	h := newHarness(t)
+	h.addApprovers()
+	unmet := []ogp.Violation{
+		{Code: "forum_needs_non_government_member", Message: "the forum has no non-government member", Item: "forum:1"},
+		{Code: "monitoring_body_independence", Message: "Eleni is on the team and in the monitoring body", Item: "user:4"},
+	}
+	h.at += time.Minute
+	h.env.RegisterDelayedCallback(func() { h.store.setGate(1, unmet) }, h.at)
+	var versionBefore int64
+	h.check(func(st ogp.PlanState) { versionBefore = st.Version })
+	h.fail(ogp.UpdateSubmitStep, ogp.SubmitStepInput{Step: 1, Summary: "ready", Actor: actor(coordinator)}, "step_rules_unmet", func(e *ogp.Error) {
+		if e.Kind != ogp.EUnprocessable || len(e.Violations) != 2 || e.Violations[1].Item != "user:4" {
+			t.Errorf("gate error %+v, want both violations with their items", e)
+		}
+	})
+	h.check(func(st ogp.PlanState) {
+		if st.Version != versionBefore || st.Steps[0].Status != ogp.StepInProgress || st.Steps[0].Round != 0 {
+			t.Errorf("a refused submission moved the plan: v%d->v%d, step 1 %s round %d", versionBefore, st.Version, st.Steps[0].Status, st.Steps[0].Round)
+		}
+	})
+	h.at += time.Minute
+	h.env.RegisterDelayedCallback(func() { h.store.setGate(1, nil) }, h.at)
+	h.update(ogp.UpdateSubmitStep, ogp.SubmitStepInput{Step: 1, Summary: "fixed", Actor: actor(coordinator)})
+	h.check(func(st ogp.PlanState) {
+		sub := st.Steps[0].Submission
+		if st.Steps[0].Status != ogp.StepAwaitingApproval || sub == nil || sub.Round != 1 || sub.ContentDigest != "digest-1-1" {
+			t.Errorf("accepted submission: %s %+v", st.Steps[0].Status, sub)
+		}
+	})
+	h.cancelLater()
+	_ = h.run(ActionPlanInput{Plan: ptr(newPlan())})
+	if len(h.store.checks) != 2 || h.store.checks[1].Round != 1 || h.store.checks[1].Context.PlanID != 1 || len(h.store.checks[1].Context.Members) != 3 {
+		t.Errorf("checks %+v", h.store.checks)
+	}
+}
+
+func TestApprovedRoadmapSetsDueDates(t *testing.T) {
+	h := newHarness(t)
+	h.store.dueDates = []ogp.StepDue{{Step: 3, DueOn: "2027-02-15"}, {Step: 4, DueOn: "2027-04-30"}, {Step: 10, DueOn: "2028-06-15"}}
+	h.addApprovers()
+	h.approveStep(1)
+	h.update(ogp.UpdateSetStepDueDate, ogp.SetStepDueDateInput{Step: 4, DueOn: "2027-03-31", Actor: actor(coordinator)})
+	h.approveStep(2)
+	h.check(func(st ogp.PlanState) {
+		for n, want := range map[int]ogp.Date{3: "2027-02-15", 4: "2027-04-30", 10: "2028-06-15", 5: ""} {
+			if got := st.Steps[n-1].DueOn; got != want {
+				t.Errorf("step %d due %q, want %q", n, got, want)
+			}
+		}
+	})
+	// The roadmap's date for step 3 drives its reminders: due 15 February,
+	// reminded from the 16th.
+	h.at = 43*24*time.Hour - 9*time.Hour // 2027-02-16 00:00
+	h.check(func(st ogp.PlanState) {
+		if st.Steps[2].RemindersSent != 1 {
+			t.Errorf("step 3 reminders by 16 Feb: %d, want 1", st.Steps[2].RemindersSent)
+		}
+	})
+	h.cancelLater()
+	_ = h.run(ActionPlanInput{Plan: ptr(newPlan())})
+}

@@ -16,6 +16,7 @@ import (
 const (
 	ActivityProjectPlan = "ProjectPlan"
 	ActivityNotify      = "Notify"
+	ActivityCheckStep   = "CheckStep"
 )
 
 // DefaultMaxHistoryEvents is where the workflow continues as new: well
@@ -39,6 +40,24 @@ type ProjectPlanInput struct {
 	Events []ogp.Event   `json:"events"`
 }
 
+// CheckStepInput asks the gate activity to check a step's content before
+// it is submitted in round Round.
+type CheckStepInput struct {
+	Context ogp.PlanContext `json:"context"`
+	Step    int             `json:"step"`
+	Round   int             `json:"round"`
+}
+
+// CheckStepResult is the gate's verdict: every unmet rule, or the version
+// and digest of the content now locked for the approvers, and the due
+// dates the content plans (the roadmap's).
+type CheckStepResult struct {
+	Violations []ogp.Violation `json:"violations,omitempty"`
+	Version    int64           `json:"version"`
+	Digest     string          `json:"digest"`
+	DueDates   []ogp.StepDue   `json:"due_dates,omitempty"`
+}
+
 // NotifyInput asks the notification activity to deliver messages.
 type NotifyInput struct {
 	Notifications []ogp.Notification `json:"notifications"`
@@ -58,7 +77,7 @@ func applicationError(err error) error {
 	}
 	return temporal.NewApplicationErrorWithOptions(e.Message, e.Code, temporal.ApplicationErrorOptions{
 		NonRetryable: true,
-		Details:      []any{e.Kind},
+		Details:      []any{e.Kind, e.Violations},
 	})
 }
 
@@ -71,14 +90,14 @@ func DomainError(err error) *ogp.Error {
 		return nil
 	}
 	var kind string
+	var violations []ogp.Violation
 	if app.HasDetails() {
-		if derr := app.Details(&kind); derr != nil {
+		if derr := app.Details(&kind, &violations); derr != nil {
 			return nil
 		}
 	}
 	if kind == "" {
 		return nil
 	}
-	msg := app.Message()
-	return &ogp.Error{Kind: kind, Code: app.Type(), Message: msg}
+	return &ogp.Error{Kind: kind, Code: app.Type(), Message: app.Message(), Violations: violations}
 }
