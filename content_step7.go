@@ -1,6 +1,9 @@
 package ogp
 
-// Placeholder for the step7 content; replaced by its implementation.
-type StrategicVision struct{}
+// StrategicVision is the narrative that aligns the commitments under one
+// vision (step 7).
+type StrategicVision struct {
+	Text string `json:"text"`
+}
 
 func checkDraft(PlanContext, Content) []Violation { return nil }

@@ -255,7 +255,16 @@ func (p people) createPlan(t *testing.T, startsOn string) int64 {
 	return plan.ID
 }
 
+// approve records the step's content, submits it and has both approvers
+// approve it.
 func (p people) approve(t *testing.T, planID int64, n int) planState {
+	p.fillStep(t, planID, n)
+	return p.submitApprove(t, planID, n)
+}
+
+// submitApprove submits a step whose content is recorded and has both
+// approvers approve it.
+func (p people) submitApprove(t *testing.T, planID int64, n int) planState {
 	base := fmt.Sprintf("/api/v1/action-plans/%d/steps/%d", planID, n)
 	var st planState
 	p.coordinator.do("POST", base+"/submit", map[string]any{"summary": fmt.Sprintf("Work of step %d, discussed in the forum", n)}, 200, &st)
@@ -326,6 +335,7 @@ func walkthrough(t *testing.T, databaseURL string) {
 		t.Errorf("due date of step 4 not cleared by null, or step 2's touched: %+v", cleared.Steps[1:4])
 	}
 	p.coordinator.problem("PUT", base+"/steps/4/due-date", map[string]any{"due_on": 20280430}, 400, "invalid_date")
+	p.fillStep(t, id, 1)
 	p.coordinator.do("POST", base+"/steps/1/submit", map[string]any{"summary": "Team of four, forum chosen"}, 200, nil)
 	p.coordinator.problem("POST", base+"/steps/1/submit", map[string]any{"summary": "again"}, 409, "step_not_submittable")
 	p.contributor.problem("POST", base+"/steps/1/decisions", map[string]any{"decision": "approve"}, 403, "not_an_approver")
@@ -336,9 +346,10 @@ func walkthrough(t *testing.T, databaseURL string) {
 		t.Fatalf("after request_changes: %s", state.Steps[0].Status)
 	}
 	p.cso.problem("POST", base+"/steps/1/decisions", map[string]any{"decision": "approve"}, 409, "not_awaiting_approval")
-	p.approve(t, id, 1)
+	p.submitApprove(t, id, 1)
 	// The coordinator also becomes an approver: still may not approve their own submission.
 	p.coordinator.do("PUT", fmt.Sprintf("%s/members/%d", base, p.ids["Sofia"]), map[string]any{"roles": []string{"coordinator", "approver"}, "sector": "government"}, 200, nil)
+	p.fillStep(t, id, 2)
 	p.coordinator.do("POST", base+"/steps/2/submit", map[string]any{"summary": "Roadmap"}, 200, nil)
 	p.coordinator.problem("POST", base+"/steps/2/decisions", map[string]any{"decision": "approve"}, 403, "four_eyes")
 	p.gov.do("POST", base+"/steps/2/decisions", map[string]any{"decision": "approve"}, 200, nil)
@@ -540,6 +551,7 @@ func TestRestartKeepsPlansAndTimers(t *testing.T) {
 	if detail.CurrentStep != 1 || detail.Steps[0].Status != "in_progress" {
 		t.Fatalf("after restart: step %d %s", detail.CurrentStep, detail.Steps[0].Status)
 	}
+	p.fillStep(t, id, 1)
 	p.coordinator.do("POST", base+"/steps/1/submit", map[string]any{"summary": "Team, forum and monitoring body in place"}, 200, nil)
 	waitForInbox(t, p.gov, "decision_needed", 1)
 	waitForInbox(t, p.cso, "decision_needed", 1)
@@ -714,7 +726,7 @@ func TestSeparateServerAndWorker(t *testing.T) {
 	admin := newClient(t, api, adminToken)
 	admin.do("GET", "/readyz", nil, 200, nil)
 	p := cast(t, admin)
-	id := p.createPlan(t, "2027-01-01")
+	id := p.createPlan(t, time.Now().UTC().AddDate(-1, 0, 0).Format(time.DateOnly))
 	for n := 1; n <= 3; n++ {
 		p.approve(t, id, n)
 	}
