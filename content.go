@@ -94,8 +94,34 @@ func CheckStep(n int, p PlanContext, c Content) []Violation {
 		return checkSupportNetwork(p, c)
 	case 7:
 		return checkDraft(p, c)
+	case 8:
+		// Validation approves the whole plan: everything drafted must
+		// still hold, whatever changed since its own step.
+		var vs []Violation
+		for _, check := range []func(PlanContext, Content) []Violation{checkSolutions, checkSupportNetwork, checkDraft} {
+			vs = appendNew(vs, check(p, c))
+		}
+		return vs
 	}
 	return nil
+}
+
+// appendNew adds the violations not already listed (the same rule on the
+// same item can be found by several steps' checks).
+func appendNew(vs, more []Violation) []Violation {
+	for _, v := range more {
+		dup := false
+		for _, w := range vs {
+			if w == v {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			vs = append(vs, v)
+		}
+	}
+	return vs
 }
 
 // ContentForStep is the part of the content that step n's approvers
@@ -120,12 +146,13 @@ func ContentForStep(n int, c Content) any {
 	case 4:
 		return struct {
 			Problems []Problem `json:"problems"`
-		}{c.Problems}
+		}{PublishedProblems(c.Problems)}
 	case 5, 6:
 		return struct {
 			Commitments []Commitment `json:"commitments"`
 		}{c.Commitments}
 	case 7, 8:
+		c.Problems = PublishedProblems(c.Problems)
 		return c
 	}
 	return struct{}{}

@@ -441,7 +441,7 @@ func walkthrough(t *testing.T, databaseURL string) {
 		}
 	}
 	if counts["step_approved"] != 10 || counts["step_submitted"] != 11 || counts["changes_requested"] != 1 ||
-		counts["plan_created"] != 1 || counts["plan_completed"] != 1 || counts["step_decided"] != 21 || counts["due_date_set"] != 4 ||
+		counts["plan_created"] != 1 || counts["plan_completed"] != 1 || counts["step_decided"] != 21 || counts["due_date_set"] != 12 ||
 		counts["signal_refused"] != 2 || counts["reminder_sent"] != 1 {
 		t.Errorf("event counts %v", counts)
 	}
@@ -474,7 +474,8 @@ func walkthrough(t *testing.T, databaseURL string) {
 		Items []server.MemberResponse `json:"items"`
 	}
 	anon.do("GET", base+"/members", nil, 200, &members)
-	if len(members.Items) != 4 {
+	// The four people, and the monitoring body's member step 1 added.
+	if len(members.Items) != 5 {
 		t.Errorf("members: %+v", members.Items)
 	}
 	var me server.UserResponse

@@ -22,6 +22,7 @@ type ContentStore interface {
 	EditContent(ctx context.Context, planID int64, homeStep int, fn func(tx *gorm.DB) error) error
 	LoadContent(ctx context.Context, planID int64) (ogp.Content, error)
 	StepSnapshots(ctx context.Context, planID int64, step int) ([]models.StepSnapshot, error)
+	idempotencyStore
 	teamStore
 	roadmapStore
 	awarenessStore
@@ -31,7 +32,9 @@ type ContentStore interface {
 }
 
 // registerContentRoutes adds the co-creation content routes, area by area.
-func (s *Server) registerContentRoutes(api *echo.Group, auth echo.MiddlewareFunc) {
+func (s *Server) registerContentRoutes(api *echo.Group, authOnly echo.MiddlewareFunc) {
+	// Every authenticated content change honours Idempotency-Key.
+	auth := func(next echo.HandlerFunc) echo.HandlerFunc { return authOnly(s.idempotent(next)) }
 	api.GET("/action-plans/:id/steps/:n/submissions", s.listSubmissions)
 	s.registerTeamRoutes(api, auth)
 	s.registerRoadmapRoutes(api, auth)

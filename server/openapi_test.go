@@ -159,6 +159,8 @@ func TestOpenAPIErrorsAreProblemJSON(t *testing.T) {
 			if ref := content.Get(problemJSON).Schema; ref == nil || ref.Ref != "#/components/schemas/Problem" {
 				t.Errorf("%s %d: the %s schema must be #/components/schemas/Problem", where, status, problemJSON)
 			}
+		case textDocument(content):
+			// A rendered document (Markdown, HTML), chosen by Accept.
 		default:
 			if len(content) != 1 || content.Get("application/json") == nil {
 				t.Errorf("%s %d: content types %v, want only application/json", where, status, mediaTypes(content))
