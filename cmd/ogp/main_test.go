@@ -536,23 +536,24 @@ func TestREADMEWalkthrough(t *testing.T) {
 	}
 	a := newAPI(t, p)
 	reminders := countKind(a.events(planID, adminToken), eventKind, "reminder_sent")
-	m := walkthroughDue.FindStringSubmatch(script)
-	if m == nil {
+	if walkthroughDue.FindStringSubmatch(script) == nil {
 		t.Fatal("the walk-through sets no due date any more; update this test")
 	}
-	due, err := time.Parse(time.DateOnly, m[1])
-	if err != nil {
-		t.Fatal(err)
+	// Every step that was already overdue when it started (step 2's own
+	// due date, the roadmap's for steps 3-10, depending on today's date)
+	// reminds exactly once: it moves on within seconds, long before the
+	// next reminder interval.
+	var detail planDetail
+	a.do("GET", fmt.Sprintf("/action-plans/%d", planID), "", nil, http.StatusOK, &detail)
+	today := time.Now().UTC().Format(time.DateOnly)
+	overdue := 0
+	for _, st := range detail.Steps {
+		if st.DueOn != nil && *st.DueOn < today {
+			overdue++
+		}
 	}
-	if overdue := !time.Now().UTC().Before(due.AddDate(0, 0, 1)); overdue {
-		if reminders != 1 {
-			t.Errorf("plan %d has %d reminder_sent events, want exactly 1 (step 2 was due on %s)", planID, reminders, m[1])
-		}
-	} else {
-		t.Logf("step 2 is due on %s, not passed yet: no reminder expected", m[1])
-		if reminders != 0 {
-			t.Errorf("plan %d has %d reminder_sent events before step 2's due date %s passed", planID, reminders, m[1])
-		}
+	if reminders != overdue {
+		t.Errorf("plan %d has %d reminder_sent events, want %d (one per step that started overdue)", planID, reminders, overdue)
 	}
 
 	if code := p.stop(t); code != 0 {
@@ -596,6 +597,7 @@ func TestKill9KeepsPlansDecisionsAndReminders(t *testing.T) {
 		map[string]any{"roles": []string{"approver"}, "sector": "government"}, http.StatusOK, nil)
 	a.do("PUT", fmt.Sprintf("%s/members/%d", base, cso.ID), coord.Token,
 		map[string]any{"roles": []string{"approver"}, "sector": "civil_society"}, http.StatusOK, nil)
+	fillStep1(t, a, adminToken, base, coord, cso)
 	a.do("POST", base+"/steps/1/submit", coord.Token, map[string]any{"summary": "Team, forum and monitoring body"}, http.StatusOK, nil)
 	a.do("POST", base+"/steps/1/decisions", gov.Token, map[string]any{"decision": "approve"}, http.StatusOK, nil)
 	// A due date in the past for a step that has not started yet: step 2
@@ -734,7 +736,8 @@ func TestKill9KeepsPlansDecisionsAndReminders(t *testing.T) {
 		}
 	}
 
-	// The plan carries on.
+	// The plan carries on: the roadmap is recorded and step 2 approved.
+	fillRoadmap(t, a, base, coord, now, endsOn)
 	a.do("POST", base+"/steps/2/submit", coord.Token, map[string]any{"summary": "Roadmap agreed with the forum"}, http.StatusOK, nil)
 	a.do("POST", base+"/steps/2/decisions", gov.Token, map[string]any{"decision": "approve"}, http.StatusOK, nil)
 	var after planDetail
@@ -747,5 +750,39 @@ func TestKill9KeepsPlansDecisionsAndReminders(t *testing.T) {
 
 	if code := p2.stop(t); code != 0 {
 		t.Errorf("ogp dev exited %d on SIGTERM, want 0", code)
+	}
+}
+
+// fillStep1 records a step 1 that passes its gate: the coordinator
+// (government) and a civil-society member on the team, a forum with a
+// government and a non-government member, and an independent monitoring
+// body whose member is a new user on the roster but not on the team.
+func fillStep1(t *testing.T, a *api, adminToken, base string, coord, cso user) {
+	t.Helper()
+	a.do("PUT", fmt.Sprintf("%s/team/%d", base, coord.ID), coord.Token, map[string]any{"title": "Coordinator", "organisation": "City of Testing"}, http.StatusOK, nil)
+	a.do("PUT", fmt.Sprintf("%s/team/%d", base, cso.ID), coord.Token, map[string]any{"title": "NGO partner", "organisation": "Testing NGO"}, http.StatusOK, nil)
+	a.do("PUT", base+"/forum", coord.Token, map[string]any{"name": "Testing Forum", "is_new": true, "purpose": "Co-create the plan", "meeting_cadence": "monthly"}, http.StatusOK, nil)
+	a.do("POST", base+"/forum/members", coord.Token, map[string]any{"name": "An official", "sector": "government"}, http.StatusCreated, nil)
+	a.do("POST", base+"/forum/members", coord.Token, map[string]any{"name": "An activist", "sector": "non_government"}, http.StatusCreated, nil)
+	monitor := a.createUser(adminToken, "Mona Monitor", fmt.Sprintf("mona-%d@watch.example", time.Now().UnixNano()))
+	a.do("PUT", fmt.Sprintf("%s/members/%d", base, monitor.ID), coord.Token, map[string]any{"roles": []string{"monitoring_body"}, "sector": "civil_society"}, http.StatusOK, nil)
+	a.do("PUT", base+"/monitoring-body", coord.Token, map[string]any{"name": "Testing Watch", "kind": "organisation",
+		"independence_statement": "Funded by nobody on the team."}, http.StatusOK, nil)
+}
+
+// fillRoadmap records the eight roadmap entries of steps 3-10, all in
+// the future, so approving step 2 sets due dates that have not passed.
+func fillRoadmap(t *testing.T, a *api, base string, coord user, now time.Time, endsOn string) {
+	t.Helper()
+	end, err := time.Parse(time.DateOnly, endsOn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	span := end.Sub(now) / 9
+	for n := 3; n <= 10; n++ {
+		from := now.Add(time.Duration(n-2) * span).Format(time.DateOnly)
+		to := now.Add(time.Duration(n-1) * span).Format(time.DateOnly)
+		a.do("PUT", fmt.Sprintf("%s/roadmap/%d", base, n), coord.Token, map[string]any{"starts_on": from, "ends_on": to,
+			"responsible": "Ana Coordinator", "stakeholders": "The forum"}, http.StatusOK, nil)
 	}
 }
