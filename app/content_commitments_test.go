@@ -111,9 +111,9 @@ func commitmentsScenario(t *testing.T, databaseURL string) {
 	for n := 1; n <= 3; n++ {
 		p.approve(t, id, n)
 	}
-	// Step 4 selects five problems: the filler's two and three more.
+	// Step 4 selects five problems: the filler's three and two more.
 	p.fillOpportunityAreas(t, id)
-	for i := range 3 {
+	for i := range 2 {
 		var pr problemFillRef
 		c.do("POST", base+"/problems", map[string]any{"title": fmt.Sprintf("Extra problem %d", i+1), "description": "d",
 			"policy_area": "open data", "source": "team"}, 201, &pr)

@@ -12,10 +12,11 @@ type problemFillRef struct {
 }
 
 // fillOpportunityAreas records a step 4 that passes the gate: a problem
-// from the team and one from the forum, a proposal from the public that
-// the coordinator publishes, scores by the team members and (through the
-// coordinator) the forum members, the first two selected and a reasoned
-// response for the third.
+// from the team and one from the forum, a third from the team, a proposal
+// from the public that the coordinator publishes, scores by the team
+// members and (through the coordinator) the forum members, three selected
+// (so the plan has three commitments) and a reasoned response for the
+// public proposal.
 func (p people) fillOpportunityAreas(t *testing.T, planID int64) {
 	t.Helper()
 	base := fmt.Sprintf("/api/v1/action-plans/%d", planID)
@@ -27,6 +28,10 @@ func (p people) fillOpportunityAreas(t *testing.T, planID int64) {
 	c.do("POST", base+"/problems", map[string]any{"title": "Public contracts are hard to find and compare",
 		"description": "Contracts are scattered over department sites, without the awarded amounts or the bidders.",
 		"policy_area": "public procurement", "source": "forum", "submitter": "Open Government Forum of Athens"}, 201, &contracts)
+	var planning problemFillRef
+	c.do("POST", base+"/problems", map[string]any{"title": "Residents are not heard on how their district spends",
+		"description": "District budgets are decided without asking the people who live there.",
+		"policy_area": "civic participation", "source": "team", "submitter": "Open government team"}, 201, &planning)
 	var bus problemFillRef
 	p.admin.as("").do("POST", base+"/problems/proposals", map[string]any{"title": "Bus timetables are not open data",
 		"description": "Apps cannot show when the next bus comes because the timetables are only on paper at the stops.",
@@ -42,7 +47,7 @@ func (p people) fillOpportunityAreas(t *testing.T, planID int64) {
 	for _, sc := range []struct {
 		id    int64
 		score int
-	}{{budget.ID, 5}, {contracts.ID, 4}, {bus.ID, 3}} {
+	}{{budget.ID, 5}, {contracts.ID, 4}, {planning.ID, 4}, {bus.ID, 3}} {
 		path := fmt.Sprintf("%s/problems/%d/scores", base, sc.id)
 		for _, member := range team {
 			member.do("POST", path, map[string]any{"score": sc.score}, 200, nil)
@@ -51,7 +56,7 @@ func (p people) fillOpportunityAreas(t *testing.T, planID int64) {
 			c.do("POST", path, map[string]any{"score": sc.score, "forum_member_id": fm}, 200, nil)
 		}
 	}
-	for _, pid := range []int64{budget.ID, contracts.ID} {
+	for _, pid := range []int64{budget.ID, contracts.ID, planning.ID} {
 		c.do("POST", fmt.Sprintf("%s/problems/%d/selection", base, pid), map[string]any{"selected": true}, 200, nil)
 	}
 	c.do("PUT", fmt.Sprintf("%s/problems/%d/reasoned-response", base, bus.ID), map[string]any{

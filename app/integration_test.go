@@ -394,6 +394,23 @@ func walkthrough(t *testing.T, databaseURL string) {
 
 	recordHistory(t, st, detailWorkflowID(id))
 
+	// The co-created plan reads like an OGP Local action plan: the vision
+	// first, then the three commitments in template order, never a contact.
+	doc := string(anon.do("GET", base+"/document", nil, 200, nil, "Accept", "text/markdown"))
+	visionAt := strings.Index(doc, "## Strategic vision")
+	if visionAt < 0 || strings.Count(doc, "### Commitment ") != 3 || strings.Index(doc, "### Commitment 1") < visionAt ||
+		strings.Index(doc, "### Commitment 3") < strings.Index(doc, "### Commitment 2") {
+		t.Errorf("the document does not show the vision and then three commitments in order:\n%s", doc)
+	}
+	for _, part := range []string{"#### Milestones", "#### Other actors involved", "Bus timetables"} {
+		if !strings.Contains(doc, part) {
+			t.Errorf("the document lacks %q", part)
+		}
+	}
+	if strings.Contains(doc, "@") {
+		t.Errorf("the document shows an e-mail address or contact:\n%s", doc)
+	}
+
 	// The projection shows the whole story: every step approved, who decided.
 	var detail planDetail
 	anon.do("GET", base, nil, 200, &detail)
