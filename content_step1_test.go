@@ -1,6 +1,7 @@
 package ogp
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -38,7 +39,7 @@ func TestCheckTeamForumMonitoring(t *testing.T) {
 		want []Violation
 	}{
 		{"valid", func(*PlanContext, *Content) {}, nil},
-		{"nothing recorded", func(p *PlanContext, c *Content) { *c = Content{} }, []Violation{
+		{"nothing recorded", func(_ *PlanContext, c *Content) { *c = Content{} }, []Violation{
 			{Code: "team_needs_government_coordinator"}, {Code: "team_needs_civil_society_member"},
 			{Code: "forum_missing"}, {Code: "monitoring_body_missing"},
 		}},
@@ -46,7 +47,7 @@ func TestCheckTeamForumMonitoring(t *testing.T) {
 			[]Violation{{Code: "team_needs_government_coordinator"}}},
 		{"coordinator from civil society", func(p *PlanContext, _ *Content) { p.Members[0].Sector = SectorCivilSociety },
 			[]Violation{{Code: "team_needs_government_coordinator"}}},
-		{"government member who does not coordinate", func(p *PlanContext, c *Content) {
+		{"government member who does not coordinate", func(_ *PlanContext, c *Content) {
 			c.Team[0].UserID = 2
 		}, []Violation{{Code: "team_needs_government_coordinator"}}},
 		{"no civil society on the team", func(_ *PlanContext, c *Content) { c.Team = c.Team[:1] },
@@ -129,7 +130,8 @@ func TestParseStep1Enums(t *testing.T) {
 
 func teamAssertCode(t *testing.T, err error, kind, code string) {
 	t.Helper()
-	e, ok := err.(*Error)
+	var e *Error
+	ok := errors.As(err, &e)
 	if !ok || e.Kind != kind || e.Code != code || e.Message == "" {
 		t.Errorf("error %#v, want %s %s", err, kind, code)
 	}

@@ -335,6 +335,13 @@ func walkthrough(t *testing.T, databaseURL string) {
 		t.Errorf("due date of step 4 not cleared by null, or step 2's touched: %+v", cleared.Steps[1:4])
 	}
 	p.coordinator.problem("PUT", base+"/steps/4/due-date", map[string]any{"due_on": 20280430}, 400, "invalid_date")
+	// Nothing recorded yet: the gate refuses step 1 with every unmet rule,
+	// and nothing moves.
+	var refused server.Problem
+	p.coordinator.do("POST", base+"/steps/1/submit", map[string]any{"summary": "Too early"}, 422, &refused)
+	if refused.Code != "step_rules_unmet" || len(refused.Violations) < 3 {
+		t.Errorf("empty step 1 refused with %+v", refused)
+	}
 	p.fillStep(t, id, 1)
 	p.coordinator.do("POST", base+"/steps/1/submit", map[string]any{"summary": "Team of four, forum chosen"}, 200, nil)
 	p.coordinator.problem("POST", base+"/steps/1/submit", map[string]any{"summary": "again"}, 409, "step_not_submittable")
@@ -715,7 +722,7 @@ func TestSeparateServerAndWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer temporal.Stop()
+	defer func() { _ = temporal.Stop() }()
 
 	dbURL := filepath.Join(dir, "app.db")
 	if os.Getenv(modelstest.EnvDatabaseURL) != "" {

@@ -71,7 +71,7 @@ func lockStepContent(tx *gorm.DB, planID int64, step int, now time.Time) (StepCo
 		return row, err
 	}
 	q := tx
-	if tx.Dialector.Name() == "postgres" {
+	if tx.Name() == "postgres" {
 		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	err := q.Where("plan_id = ? AND step = ?", planID, step).Take(&row).Error
