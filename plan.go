@@ -569,11 +569,18 @@ func (s *PlanState) ApplyRemoveMember(in RemoveMemberInput, now time.Time) []Eve
 		return ev
 	}
 	st.Submission.Approvers = slices.DeleteFunc(slices.Clone(st.Submission.Approvers), func(a int64) bool { return a == in.UserID })
-	if len(st.Submission.Approvers) == 0 {
+	reason := ""
+	switch {
+	case len(st.Submission.Approvers) == 0:
+		reason = "no approvers are left in the round"
+	case st.Number == coSignedStep && !s.coversSectors(st.Submission.Approvers):
+		// Approving without the departed approver would skip a sector's
+		// co-signature.
+		reason = "the round no longer has approvers from both government and civil society"
+	}
+	if reason != "" {
 		st.Status = StepInProgress
-		return s.record(ev, now, EventSubmissionReturned, in.Actor.UserID, st.Number, map[string]any{
-			"round": st.Round, "reason": "no approvers are left in the round",
-		})
+		return s.record(ev, now, EventSubmissionReturned, in.Actor.UserID, st.Number, map[string]any{"round": st.Round, "reason": reason})
 	}
 	return s.settleRound(ev, st, in.Actor.UserID, now)
 }

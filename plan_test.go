@@ -162,3 +162,25 @@ func TestStep8NeedsCoSignature(t *testing.T) {
 		t.Errorf("step 7 with one government approver: %v", err)
 	}
 }
+
+func TestRemovingACoSignerReturnsStep8(t *testing.T) {
+	now := time.Date(2027, 1, 5, 10, 0, 0, 0, time.UTC)
+	s, _ := NewPlanState(NewPlan{PlanID: 1, Title: "T", Member: "M", StartsOn: "2027-01-01", EndsOn: "2027-12-31", CoordinatorID: 1}, "action-plan-1", now)
+	coord := Actor{UserID: 1}
+	s.ApplySetMember(SetMemberInput{Member: Member{UserID: 10, Roles: []Role{RoleApprover}, Sector: SectorGovernment}, Actor: coord}, now)
+	s.ApplySetMember(SetMemberInput{Member: Member{UserID: 11, Roles: []Role{RoleApprover}, Sector: SectorCivilSociety}, Actor: coord}, now)
+	s.CurrentStep, s.Steps[0].Status, s.Steps[7].Status = 8, StepApproved, StepInProgress
+	in := SubmitStepInput{Step: 8, Summary: "the plan", Actor: coord}
+	if err := s.ValidateSubmit(in); err != nil {
+		t.Fatal(err)
+	}
+	s.ApplySubmit(in, Gate{}, now)
+	s.ApplyDecide(DecideStepInput{Step: 8, Decision: DecisionApprove, Actor: Actor{UserID: 10}}, now)
+	ev := s.ApplyRemoveMember(RemoveMemberInput{UserID: 11, Actor: coord}, now)
+	if st := s.Step(8); st.Status != StepInProgress || s.CurrentStep != 8 {
+		t.Fatalf("step 8 after its civil-society approver left: %s (current %d), want back in progress", st.Status, s.CurrentStep)
+	}
+	if last := ev[len(ev)-1]; last.Kind != EventSubmissionReturned {
+		t.Errorf("last event %s, want submission_returned", last.Kind)
+	}
+}
