@@ -1,8 +1,12 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -81,6 +85,63 @@ func commitmentsSubmitRefused(t *testing.T, c *client, planID int64, n int) []st
 func commitmentsSorted(s ...string) []string {
 	slices.Sort(s)
 	return s
+}
+
+// commitmentsKeyed sends a POST with an Idempotency-Key, failing the test
+// unless the status is want, and returns the answer's body and whether
+// it is a replay (Idempotent-Replayed: true).
+func commitmentsKeyed(c *client, path string, body any, key string, want int) ([]byte, bool) {
+	c.t.Helper()
+	raw, err := json.Marshal(body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req, err := http.NewRequest("POST", c.base+path, bytes.NewReader(raw))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Idempotency-Key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		c.t.Fatalf("POST %s (Idempotency-Key %s): status %d, want %d: %s", path, key, resp.StatusCode, want, got)
+	}
+	c.validate(req, raw, resp, got)
+	return got, resp.Header.Get("Idempotent-Replayed") == "true"
+}
+
+// commitmentsRetried creates an item with an Idempotency-Key and retries
+// it: the retry answers the same body, marked as replayed; the key
+// reused with another body is refused. count tells how many items the
+// creation's collection holds, so the retries are seen to create none.
+func commitmentsRetried(t *testing.T, c *client, path string, body, other map[string]any, key string, count func() int, out any) {
+	t.Helper()
+	before := count()
+	first, replayed := commitmentsKeyed(c, path, body, key, 201)
+	if replayed {
+		t.Errorf("POST %s: the first attempt is marked as replayed", path)
+	}
+	again, replayed := commitmentsKeyed(c, path, body, key, 201)
+	if !replayed || !bytes.Equal(first, again) {
+		t.Errorf("POST %s retried: replayed %v, body %s, want the first answer %s", path, replayed, again, first)
+	}
+	raw, _ := commitmentsKeyed(c, path, other, key, 422)
+	var pr server.Problem
+	if err := json.Unmarshal(raw, &pr); err != nil || pr.Code != "idempotency_key_reused" {
+		t.Errorf("POST %s with the key of another request: %s, want idempotency_key_reused", path, raw)
+	}
+	if n := count(); n != before+1 {
+		t.Errorf("POST %s created %d items with one Idempotency-Key, want 1", path, n-before)
+	}
+	if err := json.Unmarshal(first, out); err != nil {
+		t.Fatalf("POST %s: decode %s: %v", path, first, err)
+	}
 }
 
 func commitmentsScenario(t *testing.T, databaseURL string) {
@@ -205,14 +266,22 @@ func commitmentsScenario(t *testing.T, databaseURL string) {
 	// A sixth is refused, whatever its problem.
 	c.problem("POST", base+"/commitments", body(selected[0], "Sixth"), 422, "too_many_commitments")
 	// One commitment per problem (with room under the cap to see it), and
-	// a retry with the same Idempotency-Key answers the same commitment.
+	// a retry with the same Idempotency-Key answers the same commitment,
+	// created once (the API's Idempotency-Key layer).
 	c.do("DELETE", fmt.Sprintf("%s/commitments/%d", base, cs[4].ID), nil, 204, nil)
 	c.problem("POST", base+"/commitments", body(selected[0], "Twice"), 409, "problem_has_commitment")
-	var again, same commitmentItem
-	c.do("POST", base+"/commitments", body(selected[4], "Commitment 5, again"), 201, &again, "Idempotency-Key", "c5")
-	c.do("POST", base+"/commitments", body(selected[4], "Commitment 5, again"), 201, &same, "Idempotency-Key", "c5")
-	if again.ID != same.ID || again.Number != 5 {
-		t.Errorf("idempotent create: %+v then %+v", again, same)
+	countCommitments := func() int {
+		var l struct {
+			Items []commitmentItem `json:"items"`
+		}
+		anon.do("GET", base+"/commitments", nil, 200, &l)
+		return len(l.Items)
+	}
+	var again commitmentItem
+	commitmentsRetried(t, c, base+"/commitments", body(selected[4], "Commitment 5, again"), body(selected[4], "Commitment 5, other"),
+		"c5", countCommitments, &again)
+	if again.Number != 5 || again.ProblemID != selected[4] {
+		t.Errorf("idempotent create: %+v", again)
 	}
 	cs[4] = again
 
@@ -248,7 +317,14 @@ func commitmentsScenario(t *testing.T, databaseURL string) {
 	unmeasured := milestone("Pilot")
 	unmeasured["target"] = ""
 	c.do("POST", ms(cs[0].ID), unmeasured, 201, &m1)
-	c.do("POST", ms(cs[1].ID), milestone("Portal"), 201, &m2)
+	countMilestones := func(cid int64) func() int {
+		return func() int {
+			var one commitmentItem
+			anon.do("GET", fmt.Sprintf("%s/commitments/%d", base, cid), nil, 200, &one)
+			return len(one.Milestones)
+		}
+	}
+	commitmentsRetried(t, c, ms(cs[1].ID), milestone("Portal"), milestone("Portal, renamed"), "m2", countMilestones(cs[1].ID), &m2)
 	c.problem("PUT", fmt.Sprintf("%s/%d", ms(cs[0].ID), m2.ID), milestone("x"), 404, "unknown_milestone")
 	c.problem("DELETE", fmt.Sprintf("%s/%d", ms(cs[0].ID), 999999), nil, 404, "unknown_milestone")
 
@@ -303,7 +379,11 @@ func commitmentsScenario(t *testing.T, databaseURL string) {
 		t.Errorf("step 5 submissions: %+v", subs.Items)
 	}
 
-	// Step 5 approved: commitments and milestones are final.
+	// Step 5 approved: commitments and milestones are final. A retried
+	// creation is still answered as it first was, creating nothing.
+	if raw, replayed := commitmentsKeyed(c, ms(cs[1].ID), milestone("Portal"), "m2", 201); !replayed || countMilestones(cs[1].ID)() != 1 {
+		t.Errorf("milestone retried after step 5: replayed %v, %s", replayed, raw)
+	}
 	c.problem("PUT", fmt.Sprintf("%s/commitments/%d", base, cs[0].ID), body(selected[0], "Late change"), 409, "step_content_locked")
 	c.problem("POST", ms(cs[0].ID), milestone("Late"), 409, "step_content_locked")
 	c.problem("DELETE", fmt.Sprintf("%s/%d", ms(cs[0].ID), m1.ID), nil, 409, "step_content_locked")
@@ -330,7 +410,15 @@ func commitmentsScenario(t *testing.T, databaseURL string) {
 	p.contributor.problem("POST", nw(cs[0].ID), actor("A", "government", "lead", ""), 403, "not_coordinator")
 	anon.problem("POST", nw(cs[0].ID), actor("A", "government", "lead", ""), 401, "unauthorized")
 	var lead, cso commitmentActorItem
-	c.do("POST", nw(cs[0].ID), actor("Eva Lopez", "civil_society", "lead", "eva@finance.example"), 201, &lead)
+	countActors := func() int {
+		var l struct {
+			Items []commitmentActorItem `json:"items"`
+		}
+		anon.do("GET", nw(cs[0].ID), nil, 200, &l)
+		return len(l.Items)
+	}
+	commitmentsRetried(t, c, nw(cs[0].ID), actor("Eva Lopez", "civil_society", "lead", "eva@finance.example"),
+		actor("Eva Lopez", "government", "lead", "eva@finance.example"), "lead", countActors, &lead)
 	if lead.Contact != "eva@finance.example" || lead.CommitmentID != cs[0].ID {
 		t.Errorf("created actor: %+v", lead)
 	}

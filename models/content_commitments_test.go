@@ -61,57 +61,47 @@ func TestCommitmentStorage(t *testing.T) {
 		ctx := context.Background()
 		r, problems := commitmentsPlan(t, db, "commitments", 7, 5)
 		plan := r.plan.ID
-		if _, _, err := db.CreateCommitment(ctx, plan, commitmentInput(problems[0], "Too early"), ""); !errors.Is(err, models.ErrNotEditable) {
+		if _, err := db.CreateCommitment(ctx, plan, commitmentInput(problems[0], "Too early")); !errors.Is(err, models.ErrNotEditable) {
 			t.Fatalf("create during step 4: %v, want not editable", err)
 		}
 		r.at(5, models.StepStatusInProgress)
 
-		c1, replayed, err := db.CreateCommitment(ctx, plan, commitmentInput(problems[0], "Open budget"), "")
-		if err != nil || replayed {
-			t.Fatalf("create: %v (replayed %v)", err, replayed)
+		c1, err := db.CreateCommitment(ctx, plan, commitmentInput(problems[0], "Open budget"))
+		if err != nil {
+			t.Fatalf("create: %v", err)
 		}
 		want := commitmentInput(problems[0], "Open budget")
 		want.ID, want.Number, want.Milestones, want.Network = c1.ID, 1, []ogp.Milestone{}, []ogp.SupportActor{}
 		if !reflect.DeepEqual(c1, want) {
 			t.Errorf("created %+v, want %+v", c1, want)
 		}
-		c2, _, err := db.CreateCommitment(ctx, plan, commitmentInput(problems[1], "Open procurement"), "key-c2")
+		c2, err := db.CreateCommitment(ctx, plan, commitmentInput(problems[1], "Open procurement"))
 		if err != nil || c2.Number != 2 {
 			t.Fatalf("second: %+v %v", c2, err)
 		}
-		// A retry with the same key answers the first creation.
-		again, replayed, err := db.CreateCommitment(ctx, plan, commitmentInput(problems[1], "Open procurement"), "key-c2")
-		if err != nil || !replayed || again.ID != c2.ID || again.Number != 2 {
-			t.Errorf("replay: %+v %v %v", again, replayed, err)
-		}
-		_, _, err = db.CreateCommitment(ctx, plan, commitmentInput(problems[0], "Twice"), "")
+		_, err = db.CreateCommitment(ctx, plan, commitmentInput(problems[0], "Twice"))
 		wantCode(t, "second commitment for a problem", err, "problem_has_commitment")
-		_, _, err = db.CreateCommitment(ctx, plan, commitmentInput(problems[6], "Not selected"), "")
+		_, err = db.CreateCommitment(ctx, plan, commitmentInput(problems[6], "Not selected"))
 		wantCode(t, "problem not selected", err, "problem_not_selected")
-		_, _, err = db.CreateCommitment(ctx, plan, commitmentInput(999999, "Nowhere"), "")
+		_, err = db.CreateCommitment(ctx, plan, commitmentInput(999999, "Nowhere"))
 		wantCode(t, "unknown problem", err, "unknown_problem")
 
 		// Milestones: ordered by dates, of their commitment only.
-		late, _, err := db.CreateMilestone(ctx, plan, c1.ID, milestoneInput("Second", "2025-09-01", "2025-12-31"), "")
+		late, err := db.CreateMilestone(ctx, plan, c1.ID, milestoneInput("Second", "2025-09-01", "2025-12-31"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		early, _, err := db.CreateMilestone(ctx, plan, c1.ID, milestoneInput("First", "2025-06-01", "2025-08-31"), "key-m")
+		early, err := db.CreateMilestone(ctx, plan, c1.ID, milestoneInput("First", "2025-06-01", "2025-08-31"))
 		if err != nil || early.Title != "First" || early.ID == 0 {
 			t.Fatalf("milestone: %+v %v", early, err)
 		}
-		if m, replayed, err := db.CreateMilestone(ctx, plan, c1.ID, milestoneInput("First", "2025-06-01", "2025-08-31"), "key-m"); err != nil || !replayed || m != early {
-			t.Errorf("milestone replay: %+v %v %v", m, replayed, err)
-		}
-		_, _, err = db.CreateMilestone(ctx, plan, c2.ID, milestoneInput("Other", "2025-06-01", "2025-08-31"), "key-m")
-		wantCode(t, "milestone key reused for another commitment", err, "idempotency_key_reused")
-		other, _, err := db.CreateMilestone(ctx, plan, c2.ID, milestoneInput("Only", "2025-06-01", "2025-07-01"), "")
+		other, err := db.CreateMilestone(ctx, plan, c2.ID, milestoneInput("Only", "2025-06-01", "2025-07-01"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = db.UpdateMilestone(ctx, plan, c1.ID, other.ID, milestoneInput("x", "2025-06-01", "2025-07-01"))
 		wantCode(t, "milestone of another commitment", err, "unknown_milestone")
-		_, _, err = db.CreateMilestone(ctx, plan, 999999, milestoneInput("x", "2025-06-01", "2025-07-01"), "")
+		_, err = db.CreateMilestone(ctx, plan, 999999, milestoneInput("x", "2025-06-01", "2025-07-01"))
 		wantCode(t, "milestone of an unknown commitment", err, "unknown_commitment")
 		changed := milestoneInput("Second, rescheduled", "2025-10-01", "2026-01-31")
 		changed.Indicator = ""
@@ -140,13 +130,13 @@ func TestCommitmentStorage(t *testing.T) {
 		wantCode(t, "update unknown", err, "unknown_commitment")
 
 		// Five at most: the sixth is refused whatever its problem.
-		c3, _, _ := db.CreateCommitment(ctx, plan, commitmentInput(problems[0], "Third"), "key-c3")
-		c4, _, _ := db.CreateCommitment(ctx, plan, commitmentInput(problems[3], "Fourth"), "")
-		c5, _, err := db.CreateCommitment(ctx, plan, commitmentInput(problems[4], "Fifth"), "")
+		c3, _ := db.CreateCommitment(ctx, plan, commitmentInput(problems[0], "Third"))
+		c4, _ := db.CreateCommitment(ctx, plan, commitmentInput(problems[3], "Fourth"))
+		c5, err := db.CreateCommitment(ctx, plan, commitmentInput(problems[4], "Fifth"))
 		if err != nil || c3.Number != 3 || c4.Number != 4 || c5.Number != 5 {
 			t.Fatalf("commitments 3-5: %d %d %d %v", c3.Number, c4.Number, c5.Number, err)
 		}
-		_, _, err = db.CreateCommitment(ctx, plan, commitmentInput(problems[5], "Sixth"), "")
+		_, err = db.CreateCommitment(ctx, plan, commitmentInput(problems[5], "Sixth"))
 		wantCode(t, "sixth commitment", err, "too_many_commitments")
 
 		// Deleting renumbers the ones after it and takes the milestones along.
@@ -167,7 +157,7 @@ func TestCommitmentStorage(t *testing.T) {
 			t.Errorf("after delete: %v", numbers)
 		}
 		// The freed problem can be addressed again.
-		if c6, _, err := db.CreateCommitment(ctx, plan, commitmentInput(problems[1], "Procurement, again"), ""); err != nil || c6.Number != 5 {
+		if c6, err := db.CreateCommitment(ctx, plan, commitmentInput(problems[1], "Procurement, again")); err != nil || c6.Number != 5 {
 			t.Errorf("recreate: %+v %v", c6, err)
 		}
 		if err := db.DeleteMilestone(ctx, plan, c1.ID, early.ID); err != nil {
@@ -176,7 +166,7 @@ func TestCommitmentStorage(t *testing.T) {
 		wantCode(t, "delete milestone twice", db.DeleteMilestone(ctx, plan, c1.ID, early.ID), "unknown_milestone")
 
 		// The schema refuses what the domain would: defence in depth.
-		if _, _, err := db.CreateMilestone(ctx, plan, c1.ID, milestoneInput("Backwards", "2025-09-01", "2025-09-01"), ""); !errors.Is(err, models.ErrInvalid) {
+		if _, err := db.CreateMilestone(ctx, plan, c1.ID, milestoneInput("Backwards", "2025-09-01", "2025-09-01")); !errors.Is(err, models.ErrInvalid) {
 			t.Errorf("milestone due on its start: %v, want invalid", err)
 		}
 
@@ -195,28 +185,20 @@ func TestCommitmentStorage(t *testing.T) {
 		if _, err := db.UpdateCommitment(ctx, plan, c1.ID, rewrite); !errors.Is(err, models.ErrNotEditable) {
 			t.Errorf("update commitment in step 6: %v", err)
 		}
-		if _, _, err := db.CreateMilestone(ctx, plan, c1.ID, milestoneInput("Late", "2025-06-01", "2025-07-01"), ""); !errors.Is(err, models.ErrNotEditable) {
+		if _, err := db.CreateMilestone(ctx, plan, c1.ID, milestoneInput("Late", "2025-06-01", "2025-07-01")); !errors.Is(err, models.ErrNotEditable) {
 			t.Errorf("milestone in step 6: %v", err)
 		}
-		// A retried creation is still answered once the step moved on; the
-		// key of a deleted commitment is free, so its retry is a creation.
-		if again, replayed, err := db.CreateCommitment(ctx, plan, commitmentInput(problems[0], "Third"), "key-c3"); err != nil || !replayed || again.ID != c3.ID || again.Number != 2 {
-			t.Errorf("replay in step 6: %+v %v %v", again, replayed, err)
-		}
-		if _, _, err := db.CreateCommitment(ctx, plan, commitmentInput(problems[5], "Anything"), "key-c2"); !errors.Is(err, models.ErrNotEditable) {
-			t.Errorf("retry of a deleted commitment's creation in step 6: %v, want not editable", err)
+		if _, err := db.CreateCommitment(ctx, plan, commitmentInput(problems[5], "Anything")); !errors.Is(err, models.ErrNotEditable) {
+			t.Errorf("create commitment in step 6: %v, want not editable", err)
 		}
 		lead := ogp.SupportActor{Name: "Eva", Organisation: "Digital Office", Sector: ogp.ActorGovernment, Role: ogp.ActorLead, Contact: "eva@city.example"}
-		a, replayed, err := db.CreateSupportActor(ctx, plan, c1.ID, lead, "key-a")
+		a, err := db.CreateSupportActor(ctx, plan, c1.ID, lead)
 		lead.ID = a.ID
-		if err != nil || replayed || a != lead {
+		if err != nil || a != lead {
 			t.Fatalf("actor: %+v %v, want %+v", a, err, lead)
 		}
-		if again, replayed, err := db.CreateSupportActor(ctx, plan, c1.ID, lead, "key-a"); err != nil || !replayed || again != a {
-			t.Errorf("actor replay: %+v %v %v", again, replayed, err)
-		}
 		sup := ogp.SupportActor{Name: "Nikos", Organisation: "Vouliwatch", Sector: ogp.ActorCivilSociety, Role: ogp.ActorSupporter}
-		s, _, err := db.CreateSupportActor(ctx, plan, c1.ID, sup, "")
+		s, err := db.CreateSupportActor(ctx, plan, c1.ID, sup)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,16 +212,16 @@ func TestCommitmentStorage(t *testing.T) {
 		if !reflect.DeepEqual(got.Network, []ogp.SupportActor{lead, sup}) {
 			t.Errorf("network %+v", got.Network)
 		}
-		extra, _, _ := db.CreateSupportActor(ctx, plan, c1.ID, ogp.SupportActor{Name: "X", Sector: ogp.ActorOther, Role: ogp.ActorSupporter}, "")
+		extra, _ := db.CreateSupportActor(ctx, plan, c1.ID, ogp.SupportActor{Name: "X", Sector: ogp.ActorOther, Role: ogp.ActorSupporter})
 		if err := db.DeleteSupportActor(ctx, plan, c1.ID, extra.ID); err != nil {
 			t.Fatal(err)
 		}
 		wantCode(t, "delete actor twice", db.DeleteSupportActor(ctx, plan, c1.ID, extra.ID), "unknown_support_actor")
-		if _, _, err := db.CreateSupportActor(ctx, plan, c1.ID, ogp.SupportActor{Name: "Y", Sector: "ngo", Role: ogp.ActorSupporter}, ""); !errors.Is(err, models.ErrInvalid) {
+		if _, err := db.CreateSupportActor(ctx, plan, c1.ID, ogp.SupportActor{Name: "Y", Sector: "ngo", Role: ogp.ActorSupporter}); !errors.Is(err, models.ErrInvalid) {
 			t.Errorf("unknown sector: %v, want invalid", err)
 		}
 		r.at(7, models.StepStatusInProgress)
-		if _, _, err := db.CreateSupportActor(ctx, plan, c1.ID, sup, ""); !errors.Is(err, models.ErrNotEditable) {
+		if _, err := db.CreateSupportActor(ctx, plan, c1.ID, sup); !errors.Is(err, models.ErrNotEditable) {
 			t.Errorf("actor in step 7: %v", err)
 		}
 
@@ -287,11 +269,11 @@ func TestCommitmentGateOnStoredContent(t *testing.T) {
 		if got, want := codes(5), fmt.Sprintf("[selected_problem_without_commitment@problem:%d selected_problem_without_commitment@problem:%d]", problems[0], problems[1]); got != want {
 			t.Errorf("empty step 5: %s, want %s", got, want)
 		}
-		c1, _, _ := db.CreateCommitment(ctx, plan, commitmentInput(problems[0], "One"), "")
+		c1, _ := db.CreateCommitment(ctx, plan, commitmentInput(problems[0], "One"))
 		draft := commitmentInput(problems[1], "Two")
 		draft.StatusQuo = ""
-		c2, _, _ := db.CreateCommitment(ctx, plan, draft, "")
-		m, _, _ := db.CreateMilestone(ctx, plan, c1.ID, ogp.Milestone{Title: "Only", StartsOn: "2025-06-01", DueOn: "2025-07-01", Deliverable: "d", Responsible: "r"}, "")
+		c2, _ := db.CreateCommitment(ctx, plan, draft)
+		m, _ := db.CreateMilestone(ctx, plan, c1.ID, ogp.Milestone{Title: "Only", StartsOn: "2025-06-01", DueOn: "2025-07-01", Deliverable: "d", Responsible: "r"})
 		if got, want := codes(5), fmt.Sprintf("[milestone_not_measurable@milestone:%d commitment_incomplete@commitment:%d commitment_without_milestone@commitment:%d]", m.ID, c2.ID, c2.ID); got != want {
 			t.Errorf("drafts: %s, want %s", got, want)
 		}
@@ -301,7 +283,7 @@ func TestCommitmentGateOnStoredContent(t *testing.T) {
 		if _, err := db.UpdateCommitment(ctx, plan, c2.ID, commitmentInput(problems[1], "Two")); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := db.CreateMilestone(ctx, plan, c2.ID, milestoneInput("M", "2025-06-01", "2025-07-01"), ""); err != nil {
+		if _, err := db.CreateMilestone(ctx, plan, c2.ID, milestoneInput("M", "2025-06-01", "2025-07-01")); err != nil {
 			t.Fatal(err)
 		}
 		if got := codes(5); got != "[]" {
@@ -309,7 +291,7 @@ func TestCommitmentGateOnStoredContent(t *testing.T) {
 		}
 		r.at(6, models.StepStatusInProgress)
 		for _, id := range []int64{c1.ID, c2.ID} {
-			if _, _, err := db.CreateSupportActor(ctx, plan, id, ogp.SupportActor{Name: "Lead", Sector: ogp.ActorGovernment, Role: ogp.ActorLead}, ""); err != nil {
+			if _, err := db.CreateSupportActor(ctx, plan, id, ogp.SupportActor{Name: "Lead", Sector: ogp.ActorGovernment, Role: ogp.ActorLead}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -317,7 +299,7 @@ func TestCommitmentGateOnStoredContent(t *testing.T) {
 			t.Errorf("leads only: %s, want %s", got, want)
 		}
 		for _, id := range []int64{c1.ID, c2.ID} {
-			if _, _, err := db.CreateSupportActor(ctx, plan, id, ogp.SupportActor{Name: "Uni", Sector: ogp.ActorAcademia, Role: ogp.ActorSupporter}, ""); err != nil {
+			if _, err := db.CreateSupportActor(ctx, plan, id, ogp.SupportActor{Name: "Uni", Sector: ogp.ActorAcademia, Role: ogp.ActorSupporter}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -27,7 +27,6 @@ type commitmentRow struct {
 	Objective        string    `gorm:"column:objective"`
 	HowItSolves      string    `gorm:"column:how_it_solves"`
 	AdditionalInfo   string    `gorm:"column:additional_info"`
-	IdempotencyKey   *string   `gorm:"column:idempotency_key"`
 	CreatedAt        time.Time `gorm:"column:created_at"`
 	UpdatedAt        time.Time `gorm:"column:updated_at"`
 }
@@ -47,36 +46,34 @@ type commitmentValueRow struct {
 func (commitmentValueRow) TableName() string { return "commitment_values" }
 
 type milestoneRow struct {
-	ID             int64     `gorm:"column:id;primaryKey"`
-	PlanID         int64     `gorm:"column:plan_id"`
-	CommitmentID   int64     `gorm:"column:commitment_id"`
-	Title          string    `gorm:"column:title"`
-	Deliverable    string    `gorm:"column:deliverable"`
-	Indicator      string    `gorm:"column:indicator"`
-	Target         string    `gorm:"column:target"`
-	StartsOn       string    `gorm:"column:starts_on"`
-	DueOn          string    `gorm:"column:due_on"`
-	Responsible    string    `gorm:"column:responsible"`
-	IdempotencyKey *string   `gorm:"column:idempotency_key"`
-	CreatedAt      time.Time `gorm:"column:created_at"`
-	UpdatedAt      time.Time `gorm:"column:updated_at"`
+	ID           int64     `gorm:"column:id;primaryKey"`
+	PlanID       int64     `gorm:"column:plan_id"`
+	CommitmentID int64     `gorm:"column:commitment_id"`
+	Title        string    `gorm:"column:title"`
+	Deliverable  string    `gorm:"column:deliverable"`
+	Indicator    string    `gorm:"column:indicator"`
+	Target       string    `gorm:"column:target"`
+	StartsOn     string    `gorm:"column:starts_on"`
+	DueOn        string    `gorm:"column:due_on"`
+	Responsible  string    `gorm:"column:responsible"`
+	CreatedAt    time.Time `gorm:"column:created_at"`
+	UpdatedAt    time.Time `gorm:"column:updated_at"`
 }
 
 // TableName implements gorm's Tabler.
 func (milestoneRow) TableName() string { return "milestones" }
 
 type supportActorRow struct {
-	ID             int64     `gorm:"column:id;primaryKey"`
-	PlanID         int64     `gorm:"column:plan_id"`
-	CommitmentID   int64     `gorm:"column:commitment_id"`
-	Name           string    `gorm:"column:name"`
-	Organisation   string    `gorm:"column:organisation"`
-	Sector         string    `gorm:"column:sector"`
-	Role           string    `gorm:"column:role"`
-	Contact        string    `gorm:"column:contact"`
-	IdempotencyKey *string   `gorm:"column:idempotency_key"`
-	CreatedAt      time.Time `gorm:"column:created_at"`
-	UpdatedAt      time.Time `gorm:"column:updated_at"`
+	ID           int64     `gorm:"column:id;primaryKey"`
+	PlanID       int64     `gorm:"column:plan_id"`
+	CommitmentID int64     `gorm:"column:commitment_id"`
+	Name         string    `gorm:"column:name"`
+	Organisation string    `gorm:"column:organisation"`
+	Sector       string    `gorm:"column:sector"`
+	Role         string    `gorm:"column:role"`
+	Contact      string    `gorm:"column:contact"`
+	CreatedAt    time.Time `gorm:"column:created_at"`
+	UpdatedAt    time.Time `gorm:"column:updated_at"`
 }
 
 // TableName implements gorm's Tabler.
@@ -244,31 +241,6 @@ func replaceCommitmentValues(tx *gorm.DB, planID, commitmentID int64, values []o
 	return tx.Create(&rows).Error
 }
 
-// errSolutionsReplay rolls back the version bump of a creation that
-// turned out to be the retry of one already made.
-var errSolutionsReplay = errors.New("idempotent replay")
-
-// solutionsKey stores an absent idempotency key as NULL, which never collides.
-func solutionsKey(key string) *string {
-	if key == "" {
-		return nil
-	}
-	return &key
-}
-
-// solutionsByKey finds the row of the plan created with key into dst;
-// no key finds nothing.
-func solutionsByKey(tx *gorm.DB, planID int64, key string, dst any) (bool, error) {
-	if key == "" {
-		return false, nil
-	}
-	err := tx.Where("plan_id = ? AND idempotency_key = ?", planID, key).Take(dst).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
 // editExisting runs fn through EditContent, after find has looked up the
 // item the request addresses, so an unknown item is answered as such
 // (404) rather than as locked content. find runs again inside, under the
@@ -288,58 +260,14 @@ func (db *DB) editExisting(ctx context.Context, planID int64, homeStep int, find
 	})
 }
 
-// createOnce runs create inside EditContent unless a row with the
-// idempotency key exists (looked up first outside, so a retry is answered
-// even once the step has moved on, and again inside, under the step's
-// lock); replay then reads what the first attempt created.
-func (db *DB) createOnce(ctx context.Context, planID int64, homeStep int, key string, dst any,
-	find, create func(tx *gorm.DB) error, replay func(tx *gorm.DB) error) (replayed bool, err error) {
-	op := fmt.Sprintf("find the creation of plan %d with idempotency key %q", planID, key)
-	outside := db.Gorm.WithContext(ctx)
-	found, err := solutionsByKey(outside, planID, key, dst)
-	if err != nil {
-		return false, dbErr(op, err)
-	}
-	if !found {
-		err = db.editExisting(ctx, planID, homeStep, find, func(tx *gorm.DB) error {
-			again, err := solutionsByKey(tx, planID, key, dst)
-			switch {
-			case err != nil:
-				return err
-			case again:
-				return errSolutionsReplay
-			}
-			return create(tx)
-		})
-		if err == nil {
-			return false, nil
-		}
-		if key == "" || (!errors.Is(err, errSolutionsReplay) && !errors.Is(err, ErrConflict)) {
-			return false, err
-		}
-		// A concurrent retry may have won the unique key.
-		won, ferr := solutionsByKey(outside, planID, key, dst)
-		if ferr != nil {
-			return false, dbErr(op, ferr)
-		}
-		if !won {
-			return false, err
-		}
-	}
-	if err := replay(outside); err != nil {
-		return true, dbErr(op, err)
-	}
-	return true, nil
-}
-
 // CreateCommitment records a commitment of the plan (while step 5 is
 // being worked on), numbered after the others. The problem must be one
 // selected in step 4 and not addressed yet; a sixth commitment is refused,
-// whatever its problem, since OGP Local caps a plan at five. A retry with
-// the same idempotency key answers the commitment first created.
-func (db *DB) CreateCommitment(ctx context.Context, planID int64, in ogp.Commitment, key string) (out ogp.Commitment, replayed bool, err error) {
-	var row commitmentRow
-	replayed, err = db.createOnce(ctx, planID, ogp.HomeCommitments, key, &row, nil, func(tx *gorm.DB) error {
+// whatever its problem, since OGP Local caps a plan at five. (A retried
+// creation is answered by the API's Idempotency-Key layer.)
+func (db *DB) CreateCommitment(ctx context.Context, planID int64, in ogp.Commitment) (ogp.Commitment, error) {
+	var out ogp.Commitment
+	err := db.EditContent(ctx, planID, ogp.HomeCommitments, func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&commitmentRow{}).Where("plan_id = ?", planID).Count(&n).Error; err != nil {
 			return err
@@ -352,11 +280,10 @@ func (db *DB) CreateCommitment(ctx context.Context, planID int64, in ogp.Commitm
 			return err
 		}
 		now := db.now()
-		row = commitmentRow{PlanID: planID, Number: int(n) + 1, ProblemID: in.ProblemID, Title: in.Title,
+		row := commitmentRow{PlanID: planID, Number: int(n) + 1, ProblemID: in.ProblemID, Title: in.Title,
 			StartsOn: string(in.StartsOn), EndsOn: string(in.EndsOn), LeadAgency: in.LeadAgency,
 			ProblemStatement: in.ProblemStatement, StatusQuo: in.StatusQuo, Objective: in.Objective,
-			HowItSolves: in.HowItSolves, AdditionalInfo: in.AdditionalInfo, IdempotencyKey: solutionsKey(key),
-			CreatedAt: now, UpdatedAt: now}
+			HowItSolves: in.HowItSolves, AdditionalInfo: in.AdditionalInfo, CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
@@ -366,12 +293,8 @@ func (db *DB) CreateCommitment(ctx context.Context, planID int64, in ogp.Commitm
 		var err error
 		out, err = loadOneCommitment(tx, planID, row.ID)
 		return err
-	}, func(tx *gorm.DB) error {
-		var err error
-		out, err = loadOneCommitment(tx, planID, row.ID)
-		return err
 	})
-	return out, replayed, err
+	return out, err
 }
 
 // UpdateCommitment replaces the template fields and values of a
@@ -450,31 +373,19 @@ func findMilestone(tx *gorm.DB, planID, commitmentID, id int64) (milestoneRow, e
 	return row, err
 }
 
-// solutionsKeyReused refuses an idempotency key used before for an item of
-// another commitment.
-func solutionsKeyReused(key string) error {
-	return ogp.Errorf(ogp.EConflict, "idempotency_key_reused", "Idempotency-Key %q was already used for an item of another commitment", key)
-}
-
 // CreateMilestone adds a milestone to a commitment (while step 5 is
-// being worked on). A retry with the same idempotency key answers the
-// milestone first created.
-func (db *DB) CreateMilestone(ctx context.Context, planID, commitmentID int64, m ogp.Milestone, key string) (out ogp.Milestone, replayed bool, err error) {
+// being worked on).
+func (db *DB) CreateMilestone(ctx context.Context, planID, commitmentID int64, m ogp.Milestone) (ogp.Milestone, error) {
 	var row milestoneRow
 	find := func(tx *gorm.DB) error { _, err := findCommitment(tx, planID, commitmentID); return err }
-	replayed, err = db.createOnce(ctx, planID, ogp.HomeCommitments, key, &row, find, func(tx *gorm.DB) error {
+	err := db.editExisting(ctx, planID, ogp.HomeCommitments, find, func(tx *gorm.DB) error {
 		now := db.now()
 		row = milestoneRow{PlanID: planID, CommitmentID: commitmentID, Title: m.Title, Deliverable: m.Deliverable,
 			Indicator: m.Indicator, Target: m.Target, StartsOn: string(m.StartsOn), DueOn: string(m.DueOn),
-			Responsible: m.Responsible, IdempotencyKey: solutionsKey(key), CreatedAt: now, UpdatedAt: now}
+			Responsible: m.Responsible, CreatedAt: now, UpdatedAt: now}
 		return tx.Create(&row).Error
-	}, func(*gorm.DB) error {
-		if row.CommitmentID != commitmentID {
-			return solutionsKeyReused(key)
-		}
-		return nil
 	})
-	return milestoneOf(row), replayed, err
+	return milestoneOf(row), err
 }
 
 // UpdateMilestone replaces a milestone's fields (while step 5 is being
@@ -522,24 +433,17 @@ func findSupportActor(tx *gorm.DB, planID, commitmentID, id int64) (supportActor
 
 // CreateSupportActor adds an actor to a commitment's support network
 // (while step 6 is being worked on; the commitment itself is final by
-// then). A retry with the same idempotency key answers the actor first
-// created.
-func (db *DB) CreateSupportActor(ctx context.Context, planID, commitmentID int64, a ogp.SupportActor, key string) (out ogp.SupportActor, replayed bool, err error) {
+// then).
+func (db *DB) CreateSupportActor(ctx context.Context, planID, commitmentID int64, a ogp.SupportActor) (ogp.SupportActor, error) {
 	var row supportActorRow
 	find := func(tx *gorm.DB) error { _, err := findCommitment(tx, planID, commitmentID); return err }
-	replayed, err = db.createOnce(ctx, planID, ogp.HomeNetwork, key, &row, find, func(tx *gorm.DB) error {
+	err := db.editExisting(ctx, planID, ogp.HomeNetwork, find, func(tx *gorm.DB) error {
 		now := db.now()
 		row = supportActorRow{PlanID: planID, CommitmentID: commitmentID, Name: a.Name, Organisation: a.Organisation,
-			Sector: string(a.Sector), Role: string(a.Role), Contact: a.Contact, IdempotencyKey: solutionsKey(key),
-			CreatedAt: now, UpdatedAt: now}
+			Sector: string(a.Sector), Role: string(a.Role), Contact: a.Contact, CreatedAt: now, UpdatedAt: now}
 		return tx.Create(&row).Error
-	}, func(*gorm.DB) error {
-		if row.CommitmentID != commitmentID {
-			return solutionsKeyReused(key)
-		}
-		return nil
 	})
-	return supportActorOf(row), replayed, err
+	return supportActorOf(row), err
 }
 
 // UpdateSupportActor replaces an actor's fields (while step 6 is being

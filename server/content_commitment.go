@@ -17,13 +17,13 @@ import (
 type commitmentStore interface {
 	ListCommitments(ctx context.Context, planID int64) ([]ogp.Commitment, error)
 	GetCommitment(ctx context.Context, planID, id int64) (ogp.Commitment, error)
-	CreateCommitment(ctx context.Context, planID int64, in ogp.Commitment, key string) (ogp.Commitment, bool, error)
+	CreateCommitment(ctx context.Context, planID int64, in ogp.Commitment) (ogp.Commitment, error)
 	UpdateCommitment(ctx context.Context, planID, id int64, in ogp.Commitment) (ogp.Commitment, error)
 	DeleteCommitment(ctx context.Context, planID, id int64) error
-	CreateMilestone(ctx context.Context, planID, commitmentID int64, m ogp.Milestone, key string) (ogp.Milestone, bool, error)
+	CreateMilestone(ctx context.Context, planID, commitmentID int64, m ogp.Milestone) (ogp.Milestone, error)
 	UpdateMilestone(ctx context.Context, planID, commitmentID, id int64, m ogp.Milestone) (ogp.Milestone, error)
 	DeleteMilestone(ctx context.Context, planID, commitmentID, id int64) error
-	CreateSupportActor(ctx context.Context, planID, commitmentID int64, a ogp.SupportActor, key string) (ogp.SupportActor, bool, error)
+	CreateSupportActor(ctx context.Context, planID, commitmentID int64, a ogp.SupportActor) (ogp.SupportActor, error)
 	UpdateSupportActor(ctx context.Context, planID, commitmentID, id int64, a ogp.SupportActor) (ogp.SupportActor, error)
 	DeleteSupportActor(ctx context.Context, planID, commitmentID, id int64) error
 }
@@ -31,7 +31,8 @@ type commitmentStore interface {
 // registerCommitmentRoutes adds the commitments with their milestones
 // (written while step 5 is worked on) and support networks (step 6). All
 // reads are public; only a coordinator's read of a network shows the
-// actors' contacts.
+// actors' contacts. Creations are retry-safe through auth, which carries
+// the Idempotency-Key layer of every content change.
 func (s *Server) registerCommitmentRoutes(api *echo.Group, auth echo.MiddlewareFunc) {
 	const one = "/action-plans/:id/commitments/:commitment_id"
 	api.GET("/action-plans/:id/commitments", s.listCommitments)
@@ -195,15 +196,6 @@ func solutionsPlanContext(p models.ActionPlan) ogp.PlanContext {
 	return ogp.PlanContext{PlanID: p.ID, StartsOn: ogp.Date(p.StartsOn), EndsOn: ogp.Date(p.EndsOn)}
 }
 
-// commitmentIdempotencyKey reads the optional Idempotency-Key of a creation.
-func commitmentIdempotencyKey(c echo.Context) (string, error) {
-	key := c.Request().Header.Get("Idempotency-Key")
-	if len(key) > 200 {
-		return "", ogp.Errorf(ogp.EInvalid, "invalid_idempotency_key", "Idempotency-Key is longer than 200 characters")
-	}
-	return key, nil
-}
-
 // commitmentWrite is the common start of every write: the plan, the
 // caller a coordinator of it, the commitment's id from the path.
 func (s *Server) commitmentWrite(c echo.Context) (models.ActionPlan, int64, error) {
@@ -272,10 +264,6 @@ func (s *Server) createCommitment(c echo.Context) error {
 	if err := s.requireCoordinator(c, p.ID); err != nil {
 		return err
 	}
-	key, err := commitmentIdempotencyKey(c)
-	if err != nil {
-		return err
-	}
 	var req commitmentRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
@@ -284,7 +272,7 @@ func (s *Server) createCommitment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cm, _, err := s.store.CreateCommitment(c.Request().Context(), p.ID, in, key)
+	cm, err := s.store.CreateCommitment(c.Request().Context(), p.ID, in)
 	if err != nil {
 		return err
 	}
@@ -337,10 +325,6 @@ func (s *Server) createMilestone(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	key, err := commitmentIdempotencyKey(c)
-	if err != nil {
-		return err
-	}
 	var req milestoneRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
@@ -349,7 +333,7 @@ func (s *Server) createMilestone(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, _, err := s.store.CreateMilestone(c.Request().Context(), p.ID, cid, m, key)
+	out, err := s.store.CreateMilestone(c.Request().Context(), p.ID, cid, m)
 	if err != nil {
 		return err
 	}
@@ -456,10 +440,6 @@ func (s *Server) createSupportActor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	key, err := commitmentIdempotencyKey(c)
-	if err != nil {
-		return err
-	}
 	var req supportActorRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
@@ -468,7 +448,7 @@ func (s *Server) createSupportActor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, _, err := s.store.CreateSupportActor(c.Request().Context(), p.ID, cid, a, key)
+	out, err := s.store.CreateSupportActor(c.Request().Context(), p.ID, cid, a)
 	if err != nil {
 		return err
 	}

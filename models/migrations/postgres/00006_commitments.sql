@@ -6,8 +6,8 @@
 -- renumbers the ones after it, so the numbers stay the ones the published
 -- plan shows. One commitment per problem: the problem it addresses (a
 -- problem with a commitment cannot be deleted; deleting the plan removes
--- both). An idempotency key makes a retried creation answer the row it
--- created instead of recording it twice.
+-- both). Retried creations are answered once by the API's Idempotency-Key
+-- layer (idempotency_records), so these tables keep no key of their own.
 
 -- +goose Up
 CREATE TABLE commitments (
@@ -24,13 +24,10 @@ CREATE TABLE commitments (
     objective         TEXT        NOT NULL DEFAULT '',
     how_it_solves     TEXT        NOT NULL DEFAULT '',
     additional_info   TEXT        NOT NULL DEFAULT '',
-    -- NULL keys are distinct, so rows created without a key never collide.
-    idempotency_key   TEXT,
     created_at        TIMESTAMPTZ NOT NULL,
     updated_at        TIMESTAMPTZ NOT NULL,
     CONSTRAINT commitments_plan_id_number_key UNIQUE (plan_id, number),
     CONSTRAINT commitments_plan_id_problem_id_key UNIQUE (plan_id, problem_id),
-    CONSTRAINT commitments_plan_id_idempotency_key_key UNIQUE (plan_id, idempotency_key),
     CONSTRAINT commitments_number_check CHECK (number >= 1),
     CONSTRAINT commitments_title_check CHECK (title <> ''),
     CONSTRAINT commitments_starts_on_check CHECK (starts_on ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'),
@@ -61,11 +58,8 @@ CREATE TABLE milestones (
     starts_on     VARCHAR(10) NOT NULL,
     due_on        VARCHAR(10) NOT NULL,
     responsible   TEXT        NOT NULL DEFAULT '',
-    -- NULL keys are distinct, so rows created without a key never collide.
-    idempotency_key TEXT,
     created_at    TIMESTAMPTZ NOT NULL,
     updated_at    TIMESTAMPTZ NOT NULL,
-    CONSTRAINT milestones_plan_id_idempotency_key_key UNIQUE (plan_id, idempotency_key),
     CONSTRAINT milestones_title_check CHECK (title <> ''),
     CONSTRAINT milestones_starts_on_check CHECK (starts_on ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'),
     CONSTRAINT milestones_due_on_check CHECK (due_on ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'),
@@ -84,11 +78,8 @@ CREATE TABLE support_actors (
     sector        TEXT        NOT NULL,
     role          TEXT        NOT NULL,
     contact       TEXT        NOT NULL DEFAULT '',
-    -- NULL keys are distinct, so rows created without a key never collide.
-    idempotency_key TEXT,
     created_at    TIMESTAMPTZ NOT NULL,
     updated_at    TIMESTAMPTZ NOT NULL,
-    CONSTRAINT support_actors_plan_id_idempotency_key_key UNIQUE (plan_id, idempotency_key),
     CONSTRAINT support_actors_name_check CHECK (name <> ''),
     CONSTRAINT support_actors_sector_check CHECK (sector IN ('government', 'civil_society', 'private', 'academia', 'other')),
     CONSTRAINT support_actors_role_check CHECK (role IN ('lead', 'supporter'))
