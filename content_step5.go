@@ -6,19 +6,20 @@ import (
 	"unicode/utf8"
 )
 
-// OGPValue is one of the values a commitment must be grounded in.
-type OGPValue string
+// Value is one of the OGP values a commitment must be grounded in:
+// transparency, accountability, participation.
+type Value string
 
 // OGP values.
 const (
-	ValueTransparency   OGPValue = "transparency"
-	ValueAccountability OGPValue = "accountability"
-	ValueParticipation  OGPValue = "participation"
+	ValueTransparency   Value = "transparency"
+	ValueAccountability Value = "accountability"
+	ValueParticipation  Value = "participation"
 )
 
-// ParseOGPValue accepts only the three OGP values.
-func ParseOGPValue(s string) (OGPValue, error) {
-	switch v := OGPValue(s); v {
+// ParseValue accepts only the three OGP values.
+func ParseValue(s string) (Value, error) {
+	switch v := Value(s); v {
 	case ValueTransparency, ValueAccountability, ValueParticipation:
 		return v, nil
 	}
@@ -54,8 +55,8 @@ type Commitment struct {
 
 // CommitmentValue is a commitment's relevance to one OGP value, justified.
 type CommitmentValue struct {
-	Value         OGPValue `json:"value"`
-	Justification string   `json:"justification"`
+	Value         Value  `json:"value"`
+	Justification string `json:"justification"`
 }
 
 // Milestone is a specific, measurable step of a commitment.
@@ -93,9 +94,9 @@ func ValidateCommitment(c Commitment, p PlanContext) error {
 			return err
 		}
 	}
-	seen := map[OGPValue]bool{}
+	seen := map[Value]bool{}
 	for _, v := range c.Values {
-		if _, err := ParseOGPValue(string(v.Value)); err != nil {
+		if _, err := ParseValue(string(v.Value)); err != nil {
 			return err
 		}
 		if seen[v.Value] {
@@ -232,7 +233,7 @@ func CommitmentTemplateViolations(c Commitment, p PlanContext) []Violation {
 		add("the relevance to the OGP values is missing: name at least one of transparency, accountability, participation, with a justification")
 	}
 	for _, v := range c.Values {
-		if _, err := ParseOGPValue(string(v.Value)); err != nil {
+		if _, err := ParseValue(string(v.Value)); err != nil {
 			add("%q is not an OGP value", v.Value)
 		} else if strings.TrimSpace(v.Justification) == "" {
 			add("its relevance to %s has no justification", v.Value)

@@ -245,13 +245,13 @@ func TestValidateMilestone(t *testing.T) {
 	}
 }
 
-func TestParseOGPValue(t *testing.T) {
-	for _, v := range []OGPValue{ValueTransparency, ValueAccountability, ValueParticipation} {
-		if got, err := ParseOGPValue(string(v)); err != nil || got != v {
-			t.Errorf("ParseOGPValue(%q) = %q, %v", v, got, err)
+func TestParseValue(t *testing.T) {
+	for _, v := range []Value{ValueTransparency, ValueAccountability, ValueParticipation} {
+		if got, err := ParseValue(string(v)); err != nil || got != v {
+			t.Errorf("ParseValue(%q) = %q, %v", v, got, err)
 		}
 	}
-	solutionsAssertError(t, func() error { _, err := ParseOGPValue("Transparency"); return err }(), EInvalid, "invalid_value")
+	solutionsAssertError(t, func() error { _, err := ParseValue("Transparency"); return err }(), EInvalid, "invalid_value")
 }
 
 // solutionsAssertError checks err is nil when kind is empty, else a domain

@@ -114,7 +114,7 @@ func loadCommitments(tx *gorm.DB, planID int64, c *ogp.Content) error {
 	}
 	for _, v := range values {
 		if i, ok := at[v.CommitmentID]; ok {
-			out[i].Values = append(out[i].Values, ogp.CommitmentValue{Value: ogp.OGPValue(v.Value), Justification: v.Justification})
+			out[i].Values = append(out[i].Values, ogp.CommitmentValue{Value: ogp.Value(v.Value), Justification: v.Justification})
 		}
 	}
 	for _, m := range milestones {

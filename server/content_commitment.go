@@ -251,7 +251,7 @@ func commitmentFrom(p models.ActionPlan, req commitmentRequest) (ogp.Commitment,
 		StatusQuo: strings.TrimSpace(req.StatusQuo), Objective: strings.TrimSpace(req.Objective),
 		HowItSolves: strings.TrimSpace(req.HowItSolves), AdditionalInfo: strings.TrimSpace(req.AdditionalInfo)}
 	for _, v := range req.Values {
-		in.Values = append(in.Values, ogp.CommitmentValue{Value: ogp.OGPValue(strings.TrimSpace(v.Value)), Justification: strings.TrimSpace(v.Justification)})
+		in.Values = append(in.Values, ogp.CommitmentValue{Value: ogp.Value(strings.TrimSpace(v.Value)), Justification: strings.TrimSpace(v.Justification)})
 	}
 	return in, ogp.ValidateCommitment(in, solutionsPlanContext(p))
 }

@@ -53,7 +53,7 @@ func TestCommitmentEnumsAndLimitsMatchDomain(t *testing.T) {
 		parse func(string) error
 	}{
 		"CommitmentOGPValue": {[]string{string(ogp.ValueTransparency), string(ogp.ValueAccountability), string(ogp.ValueParticipation)},
-			func(s string) error { _, err := ogp.ParseOGPValue(s); return err }},
+			func(s string) error { _, err := ogp.ParseValue(s); return err }},
 		"CommitmentActorSector": {[]string{string(ogp.ActorGovernment), string(ogp.ActorCivilSociety), string(ogp.ActorPrivate), string(ogp.ActorAcademia), string(ogp.ActorOther)},
 			func(s string) error { _, err := ogp.ParseActorSector(s); return err }},
 		"CommitmentActorRole": {[]string{string(ogp.ActorLead), string(ogp.ActorSupporter)},

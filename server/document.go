@@ -203,7 +203,7 @@ type problemView struct {
 }
 
 // ogpValueOrder is the template's order of the OGP values.
-var ogpValueOrder = []ogp.OGPValue{ogp.ValueTransparency, ogp.ValueParticipation, ogp.ValueAccountability}
+var ogpValueOrder = []ogp.Value{ogp.ValueTransparency, ogp.ValueParticipation, ogp.ValueAccountability}
 
 // words turns a stable key ("civil_society") into words for people.
 func words(key string) string { return strings.ReplaceAll(key, "_", " ") }
