@@ -51,6 +51,9 @@ type Commitment struct {
 	AdditionalInfo   string            `json:"additional_info,omitempty"`
 	Milestones       []Milestone       `json:"milestones"`
 	Network          []SupportActor    `json:"network"`
+	// LeadUserID, when the commitment's lead is a member of the plan,
+	// lets them report progress in implementation and receive reminders.
+	LeadUserID int64 `json:"lead_user_id,omitempty"`
 }
 
 // CommitmentValue is a commitment's relevance to one OGP value, justified.
@@ -69,6 +72,9 @@ type Milestone struct {
 	StartsOn    Date   `json:"starts_on"`
 	DueOn       Date   `json:"due_on"`
 	Responsible string `json:"responsible"`
+	// ResponsibleUserID, when the responsible person is a member of the
+	// plan, lets them report progress and receive the reminders.
+	ResponsibleUserID int64 `json:"responsible_user_id,omitempty"`
 }
 
 // ValidateCommitment checks a commitment as written, before it is stored:

@@ -7,11 +7,12 @@ import (
 
 // Notification kinds.
 const (
-	NotificationStepReminder     = "step_reminder"
-	NotificationDecisionNeeded   = "decision_needed"
-	NotificationChangesRequested = "changes_requested"
-	NotificationStepApproved     = "step_approved"
-	NotificationReturned         = "submission_returned"
+	NotificationStepReminder        = "step_reminder"
+	NotificationDecisionNeeded      = "decision_needed"
+	NotificationChangesRequested    = "changes_requested"
+	NotificationStepApproved        = "step_approved"
+	NotificationReturned            = "submission_returned"
+	NotificationImplementationEnded = "implementation_ended"
 )
 
 // Notification is a message to one person. DedupKey identifies the
@@ -94,6 +95,11 @@ func EventNotifications(s *PlanState, events []Event) []Notification {
 			add(e, s.MembersWith(RoleCoordinator), NotificationStepApproved,
 				fmt.Sprintf("%s: step %d approved", s.Title, e.Step),
 				fmt.Sprintf("Every approver approved step %d (%s). %s", e.Step, st.Title, next))
+		case EventImplementationEnded:
+			add(e, s.MembersWith(RoleCoordinator), NotificationImplementationEnded,
+				fmt.Sprintf("%s: the plan's period has ended", s.Title),
+				fmt.Sprintf("The action plan %q ended on %s. Step 9 (%s) can now be submitted for approval, with the commitments as they stand.",
+					s.Title, s.EndsOn, st.Title))
 		case EventSubmissionReturned:
 			add(e, s.MembersWith(RoleCoordinator), NotificationReturned,
 				fmt.Sprintf("%s: step %d came back without a decision", s.Title, e.Step),

@@ -35,6 +35,12 @@ type PlanState struct {
 	ReminderIntervalDays int         `json:"reminder_interval_days"`
 	Steps                []StepState `json:"steps"`
 	Members              []Member    `json:"members"`
+	// Commitments are the plan's commitments in implementation (step 9),
+	// each run by its own workflow; ImplementationEnded says the plan's
+	// end date has passed. Step 9 can be submitted once every commitment
+	// is closed or the period has ended.
+	Commitments         []CommitmentRun `json:"commitments,omitempty"`
+	ImplementationEnded bool            `json:"implementation_ended,omitempty"`
 	// Version increases with every change, so projections can refuse to
 	// overwrite newer rows with older ones.
 	Version int64 `json:"version"`
@@ -99,22 +105,32 @@ type Approval struct {
 	DecidedAt  time.Time `json:"decided_at"`
 }
 
+// CommitmentRun is one commitment's workflow as the plan sees it.
+type CommitmentRun struct {
+	CommitmentID int64            `json:"commitment_id"`
+	WorkflowID   string           `json:"workflow_id"`
+	Status       CommitmentStatus `json:"status"`
+}
+
 // Event kinds written to the audit trail.
 const (
-	EventPlanCreated        = "plan_created"
-	EventStepStarted        = "step_started"
-	EventStepSubmitted      = "step_submitted"
-	EventStepDecided        = "step_decided"
-	EventStepApproved       = "step_approved"
-	EventChangesRequested   = "changes_requested"
-	EventSubmissionReturned = "submission_returned"
-	EventDueDateSet         = "due_date_set"
-	EventReminderSent       = "reminder_sent"
-	EventMemberSet          = "member_set"
-	EventMemberRemoved      = "member_removed"
-	EventSettingsChanged    = "settings_changed"
-	EventPlanCompleted      = "plan_completed"
-	EventSignalRefused      = "signal_refused"
+	EventImplementationStarted = "implementation_started"
+	EventCommitmentClosed      = "commitment_closed"
+	EventImplementationEnded   = "implementation_ended"
+	EventPlanCreated           = "plan_created"
+	EventStepStarted           = "step_started"
+	EventStepSubmitted         = "step_submitted"
+	EventStepDecided           = "step_decided"
+	EventStepApproved          = "step_approved"
+	EventChangesRequested      = "changes_requested"
+	EventSubmissionReturned    = "submission_returned"
+	EventDueDateSet            = "due_date_set"
+	EventReminderSent          = "reminder_sent"
+	EventMemberSet             = "member_set"
+	EventMemberRemoved         = "member_removed"
+	EventSettingsChanged       = "settings_changed"
+	EventPlanCompleted         = "plan_completed"
+	EventSignalRefused         = "signal_refused"
 )
 
 // Event is one entry of the audit trail: who did what, when, where.
@@ -277,16 +293,92 @@ func (s *PlanState) ValidateSubmit(in SubmitStepInput) error {
 	if len(approvers) == 0 {
 		return Errorf(EUnprocessable, "no_approvers", "the plan has no approvers other than the submitter: add at least one member with the approver role")
 	}
-	if in.Step == coSignedStep && !s.coversSectors(approvers) {
+	if in.Step == ImplementationStep && !s.ImplementationDone() {
+		return Errorf(EUnprocessable, "implementation_not_complete",
+			"step %d can be submitted once every commitment is completed or withdrawn, or the plan's period has ended (%d still open)",
+			in.Step, len(s.OpenCommitments()))
+	}
+	if in.Step == ValidationStep && !s.coversSectors(approvers) {
 		return Errorf(EUnprocessable, "co_signature_impossible",
 			"step %d needs co-signature: its approvers must include at least one from government and one from civil society", in.Step)
 	}
 	return nil
 }
 
-// coSignedStep is the step whose approval needs co-signature: the action
-// plan is validated by government and civil society together.
-const coSignedStep = 8
+// ValidationStep is the step whose approval needs co-signature (the action
+// plan is validated by government and civil society together) and starts
+// implementation.
+const ValidationStep = 8
+
+// ImplementationStep is deliver and implement: it runs the commitments.
+const ImplementationStep = 9
+
+// OpenCommitments lists the commitments still being implemented.
+func (s *PlanState) OpenCommitments() []int64 {
+	var out []int64
+	for _, c := range s.Commitments {
+		if c.Status == CommitmentActive {
+			out = append(out, c.CommitmentID)
+		}
+	}
+	return out
+}
+
+// ImplementationDone says whether step 9's work is over: every commitment
+// closed, or the plan's period ended.
+func (s *PlanState) ImplementationDone() bool {
+	return s.ImplementationEnded || len(s.OpenCommitments()) == 0
+}
+
+// ApplyImplementationStarted records the commitments whose workflows
+// started when the plan was validated.
+func (s *PlanState) ApplyImplementationStarted(runs []CommitmentRun, now time.Time) []Event {
+	s.Commitments = runs
+	s.Version++
+	ids := make([]int64, len(runs))
+	for i, r := range runs {
+		ids[i] = r.CommitmentID
+	}
+	return s.record(nil, now, EventImplementationStarted, 0, ImplementationStep, map[string]any{"commitments": ids})
+}
+
+// ApplyCommitmentClosed records that a commitment was completed or
+// withdrawn; a repeat (a retried signal) changes nothing.
+func (s *PlanState) ApplyCommitmentClosed(id int64, status CommitmentStatus, now time.Time) []Event {
+	for i := range s.Commitments {
+		c := &s.Commitments[i]
+		if c.CommitmentID != id || c.Status != CommitmentActive || status == CommitmentActive {
+			continue
+		}
+		c.Status = status
+		s.Version++
+		return s.record(nil, now, EventCommitmentClosed, 0, ImplementationStep, map[string]any{
+			"commitment_id": id, "status": status, "open": len(s.OpenCommitments()),
+		})
+	}
+	return nil
+}
+
+// ImplementationEndsAt is when the plan's period ends: step 9 can then be
+// submitted whatever the commitments' state.
+func (s *PlanState) ImplementationEndsAt() (time.Time, bool) {
+	if s.CurrentStep != ImplementationStep || s.ImplementationEnded || s.Status == PlanCompleted {
+		return time.Time{}, false
+	}
+	return s.EndsOn.EndTime(), true
+}
+
+// ApplyImplementationEnded records that the plan's period has ended.
+func (s *PlanState) ApplyImplementationEnded(now time.Time) []Event {
+	if s.ImplementationEnded {
+		return nil
+	}
+	s.ImplementationEnded = true
+	s.Version++
+	return s.record(nil, now, EventImplementationEnded, 0, ImplementationStep, map[string]any{
+		"ends_on": s.EndsOn, "open": s.OpenCommitments(),
+	})
+}
 
 // coversSectors says whether the approvers include government and civil
 // society. Every approver of a round must approve, so approvers that cover
@@ -573,7 +665,7 @@ func (s *PlanState) ApplyRemoveMember(in RemoveMemberInput, now time.Time) []Eve
 	switch {
 	case len(st.Submission.Approvers) == 0:
 		reason = "no approvers are left in the round"
-	case st.Number == coSignedStep && !s.coversSectors(st.Submission.Approvers):
+	case st.Number == ValidationStep && !s.coversSectors(st.Submission.Approvers):
 		// Approving without the departed approver would skip a sector's
 		// co-signature.
 		reason = "the round no longer has approvers from both government and civil society"

@@ -18,8 +18,10 @@ import (
 // Store is what the activities need from the database.
 type Store interface {
 	ApplyProjection(ctx context.Context, p models.Projection) error
+	ApplyCommitmentProjection(ctx context.Context, p models.CommitmentProjection) error
 	CreateNotifications(ctx context.Context, ns []models.Notification) (int, error)
 	SubmitContent(ctx context.Context, planID int64, step, round int, check func(ogp.Content) []ogp.Violation) (models.SubmitResult, error)
+	LoadContent(ctx context.Context, planID int64) (ogp.Content, error)
 }
 
 // Activities holds the dependencies of the activities; the worker
@@ -28,6 +30,16 @@ type Activities struct {
 	Store Store
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+}
+
+// LoadCommitments reads the plan's approved commitments, with their
+// milestones, to start their workflows.
+func (a *Activities) LoadCommitments(ctx context.Context, planID int64) ([]ogp.Commitment, error) {
+	c, err := a.Store.LoadContent(ctx, planID)
+	if err != nil {
+		return nil, err
+	}
+	return c.Commitments, nil
 }
 
 // CheckStep runs a step's gate rules on the plan's content and, when they

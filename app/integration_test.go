@@ -372,15 +372,29 @@ func walkthrough(t *testing.T, databaseURL string) {
 	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
 	p.coordinator.do("PUT", base+"/steps/3/due-date", map[string]any{"due_on": yesterday}, 200, nil)
 	waitForInbox(t, p.coordinator, "step_reminder", 1)
-	for n := 3; n <= 9; n++ {
+	for n := 3; n <= 8; n++ {
 		state = p.approve(t, id, n)
-		want := map[int]string{8: "implementation", 9: "learning", 10: "completed"}[n]
+		want := map[int]string{8: "implementation"}[n]
 		if want == "" {
 			want = "co_creation"
 		}
 		if state.Status != want {
 			t.Errorf("after step %d the plan is %s, want %s", n, state.Status, want)
 		}
+	}
+	// Validation started one workflow per commitment; step 9 waits for them.
+	p.coordinator.problem("POST", base+"/steps/9/submit", map[string]any{"summary": "Too early"}, 422, "implementation_not_complete")
+	p.completeCommitments(t, id)
+	p.submitImplementation(t, id)
+	var commitments struct {
+		Items []struct{ ID int64 } `json:"items"`
+	}
+	anon.do("GET", base+"/commitments", nil, 200, &commitments)
+	recordHistory(t, st, ogp.CommitmentWorkflowID(commitments.Items[0].ID))
+	p.gov.do("POST", base+"/steps/9/decisions", map[string]any{"decision": "approve"}, 200, nil)
+	p.cso.do("POST", base+"/steps/9/decisions", map[string]any{"decision": "approve"}, 200, &state)
+	if state.Status != "learning" {
+		t.Errorf("after step 9 the plan is %s, want learning", state.Status)
 	}
 	// A decision sent as a bare Temporal signal by someone who is not an
 	// approver changes nothing, and the trail records it as refused.
@@ -464,7 +478,7 @@ func walkthrough(t *testing.T, databaseURL string) {
 			t.Errorf("event %d has seq %d: the trail has gaps or duplicates", i, e.Seq)
 		}
 	}
-	if counts["step_approved"] != 10 || counts["step_submitted"] != 11 || counts["changes_requested"] != 1 ||
+	if counts["step_approved"] != 10 || counts["step_submitted"] != 11 || counts["implementation_started"] != 1 || counts["commitment_closed"] != 3 || counts["changes_requested"] != 1 ||
 		counts["plan_created"] != 1 || counts["plan_completed"] != 1 || counts["step_decided"] != 21 || counts["due_date_set"] != 12 ||
 		counts["signal_refused"] != 2 || counts["reminder_sent"] != 1 {
 		t.Errorf("event counts %v", counts)
@@ -670,6 +684,10 @@ func recordHistory(t *testing.T, st *app.Stack, workflowID string) {
 	path := os.Getenv("OGP_RECORD_HISTORY")
 	if path == "" {
 		return
+	}
+	if !strings.HasPrefix(workflowID, "action-plan-") {
+		// Other workflows' histories go beside the plan's, named by type.
+		path = filepath.Join(filepath.Dir(path), strings.SplitN(workflowID, "-", 2)[0]+"_walkthrough.json")
 	}
 	ctx := context.Background()
 	var events []*historypb.HistoryEvent

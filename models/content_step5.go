@@ -27,6 +27,7 @@ type commitmentRow struct {
 	Objective        string    `gorm:"column:objective"`
 	HowItSolves      string    `gorm:"column:how_it_solves"`
 	AdditionalInfo   string    `gorm:"column:additional_info"`
+	LeadUserID       *int64    `gorm:"column:lead_user_id"`
 	CreatedAt        time.Time `gorm:"column:created_at"`
 	UpdatedAt        time.Time `gorm:"column:updated_at"`
 }
@@ -46,18 +47,20 @@ type commitmentValueRow struct {
 func (commitmentValueRow) TableName() string { return "commitment_values" }
 
 type milestoneRow struct {
-	ID           int64     `gorm:"column:id;primaryKey"`
-	PlanID       int64     `gorm:"column:plan_id"`
-	CommitmentID int64     `gorm:"column:commitment_id"`
-	Title        string    `gorm:"column:title"`
-	Deliverable  string    `gorm:"column:deliverable"`
-	Indicator    string    `gorm:"column:indicator"`
-	Target       string    `gorm:"column:target"`
-	StartsOn     string    `gorm:"column:starts_on"`
-	DueOn        string    `gorm:"column:due_on"`
-	Responsible  string    `gorm:"column:responsible"`
-	CreatedAt    time.Time `gorm:"column:created_at"`
-	UpdatedAt    time.Time `gorm:"column:updated_at"`
+	ID           int64  `gorm:"column:id;primaryKey"`
+	PlanID       int64  `gorm:"column:plan_id"`
+	CommitmentID int64  `gorm:"column:commitment_id"`
+	Title        string `gorm:"column:title"`
+	Deliverable  string `gorm:"column:deliverable"`
+	Indicator    string `gorm:"column:indicator"`
+	Target       string `gorm:"column:target"`
+	StartsOn     string `gorm:"column:starts_on"`
+	DueOn        string `gorm:"column:due_on"`
+	Responsible  string `gorm:"column:responsible"`
+	// ResponsibleUserID is NULL when the responsible person is no user.
+	ResponsibleUserID *int64    `gorm:"column:responsible_user_id"`
+	CreatedAt         time.Time `gorm:"column:created_at"`
+	UpdatedAt         time.Time `gorm:"column:updated_at"`
 }
 
 // TableName implements gorm's Tabler.
@@ -108,7 +111,7 @@ func loadCommitments(tx *gorm.DB, planID int64, c *ogp.Content) error {
 			ID: r.ID, Number: r.Number, Title: r.Title, ProblemID: r.ProblemID,
 			StartsOn: ogp.Date(r.StartsOn), EndsOn: ogp.Date(r.EndsOn), LeadAgency: r.LeadAgency,
 			ProblemStatement: r.ProblemStatement, StatusQuo: r.StatusQuo, Objective: r.Objective,
-			HowItSolves: r.HowItSolves, AdditionalInfo: r.AdditionalInfo,
+			HowItSolves: r.HowItSolves, AdditionalInfo: r.AdditionalInfo, LeadUserID: userIDOf(r.LeadUserID),
 			Values: []ogp.CommitmentValue{}, Milestones: []ogp.Milestone{}, Network: []ogp.SupportActor{},
 		})
 	}
@@ -133,7 +136,41 @@ func loadCommitments(tx *gorm.DB, planID int64, c *ogp.Content) error {
 
 func milestoneOf(m milestoneRow) ogp.Milestone {
 	return ogp.Milestone{ID: m.ID, Title: m.Title, Deliverable: m.Deliverable, Indicator: m.Indicator, Target: m.Target,
-		StartsOn: ogp.Date(m.StartsOn), DueOn: ogp.Date(m.DueOn), Responsible: m.Responsible}
+		StartsOn: ogp.Date(m.StartsOn), DueOn: ogp.Date(m.DueOn), Responsible: m.Responsible,
+		ResponsibleUserID: userIDOf(m.ResponsibleUserID)}
+}
+
+// userIDOf reads a nullable user reference; 0 means none.
+func userIDOf(id *int64) int64 {
+	if id == nil {
+		return 0
+	}
+	return *id
+}
+
+// userRef stores a user reference, 0 (none) as NULL.
+func userRef(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// checkPlanMember refuses a user reference (a commitment's lead, a
+// milestone's responsible person) to anyone but a member of the plan: only
+// members act on the plan, and only they receive its reminders. 0 is none.
+func checkPlanMember(tx *gorm.DB, planID, userID int64, field string) error {
+	if userID == 0 {
+		return nil
+	}
+	var n int64
+	if err := tx.Table("plan_memberships").Where("plan_id = ? AND user_id = ?", planID, userID).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return ogp.Errorf(ogp.EUnprocessable, "unknown_member", "%s %d is not a member of this plan: add them to the plan first", field, userID)
+	}
+	return nil
 }
 
 func supportActorOf(a supportActorRow) ogp.SupportActor {
@@ -224,6 +261,7 @@ func commitmentColumns(in ogp.Commitment) map[string]any {
 		"problem_id": in.ProblemID, "title": in.Title, "starts_on": string(in.StartsOn), "ends_on": string(in.EndsOn),
 		"lead_agency": in.LeadAgency, "problem_statement": in.ProblemStatement, "status_quo": in.StatusQuo,
 		"objective": in.Objective, "how_it_solves": in.HowItSolves, "additional_info": in.AdditionalInfo,
+		"lead_user_id": userRef(in.LeadUserID),
 	}
 }
 
@@ -279,11 +317,15 @@ func (db *DB) CreateCommitment(ctx context.Context, planID int64, in ogp.Commitm
 		if err := checkCommitmentProblem(tx, planID, in.ProblemID, 0); err != nil {
 			return err
 		}
+		if err := checkPlanMember(tx, planID, in.LeadUserID, "lead_user_id"); err != nil {
+			return err
+		}
 		now := db.now()
 		row := commitmentRow{PlanID: planID, Number: int(n) + 1, ProblemID: in.ProblemID, Title: in.Title,
 			StartsOn: string(in.StartsOn), EndsOn: string(in.EndsOn), LeadAgency: in.LeadAgency,
 			ProblemStatement: in.ProblemStatement, StatusQuo: in.StatusQuo, Objective: in.Objective,
-			HowItSolves: in.HowItSolves, AdditionalInfo: in.AdditionalInfo, CreatedAt: now, UpdatedAt: now}
+			HowItSolves: in.HowItSolves, AdditionalInfo: in.AdditionalInfo, LeadUserID: userRef(in.LeadUserID),
+			CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
@@ -309,6 +351,9 @@ func (db *DB) UpdateCommitment(ctx context.Context, planID, id int64, in ogp.Com
 			if err := checkCommitmentProblem(tx, planID, in.ProblemID, id); err != nil {
 				return err
 			}
+		}
+		if err := checkPlanMember(tx, planID, in.LeadUserID, "lead_user_id"); err != nil {
+			return err
 		}
 		cols := commitmentColumns(in)
 		cols["updated_at"] = db.now()
@@ -357,6 +402,7 @@ func milestoneColumns(m ogp.Milestone) map[string]any {
 	return map[string]any{
 		"title": m.Title, "deliverable": m.Deliverable, "indicator": m.Indicator, "target": m.Target,
 		"starts_on": string(m.StartsOn), "due_on": string(m.DueOn), "responsible": m.Responsible,
+		"responsible_user_id": userRef(m.ResponsibleUserID),
 	}
 }
 
@@ -379,10 +425,13 @@ func (db *DB) CreateMilestone(ctx context.Context, planID, commitmentID int64, m
 	var row milestoneRow
 	find := func(tx *gorm.DB) error { _, err := findCommitment(tx, planID, commitmentID); return err }
 	err := db.editExisting(ctx, planID, ogp.HomeCommitments, find, func(tx *gorm.DB) error {
+		if err := checkPlanMember(tx, planID, m.ResponsibleUserID, "responsible_user_id"); err != nil {
+			return err
+		}
 		now := db.now()
 		row = milestoneRow{PlanID: planID, CommitmentID: commitmentID, Title: m.Title, Deliverable: m.Deliverable,
 			Indicator: m.Indicator, Target: m.Target, StartsOn: string(m.StartsOn), DueOn: string(m.DueOn),
-			Responsible: m.Responsible, CreatedAt: now, UpdatedAt: now}
+			Responsible: m.Responsible, ResponsibleUserID: userRef(m.ResponsibleUserID), CreatedAt: now, UpdatedAt: now}
 		return tx.Create(&row).Error
 	})
 	return milestoneOf(row), err
@@ -394,6 +443,9 @@ func (db *DB) UpdateMilestone(ctx context.Context, planID, commitmentID, id int6
 	var out ogp.Milestone
 	find := func(tx *gorm.DB) error { _, err := findMilestone(tx, planID, commitmentID, id); return err }
 	err := db.editExisting(ctx, planID, ogp.HomeCommitments, find, func(tx *gorm.DB) error {
+		if err := checkPlanMember(tx, planID, m.ResponsibleUserID, "responsible_user_id"); err != nil {
+			return err
+		}
 		cols := milestoneColumns(m)
 		cols["updated_at"] = db.now()
 		if err := tx.Model(&milestoneRow{}).Where("id = ?", id).Updates(cols).Error; err != nil {

@@ -28,6 +28,7 @@ type ContentStore interface {
 	awarenessStore
 	problemStore
 	commitmentStore
+	implementationStore
 	visionStore
 }
 
@@ -42,6 +43,7 @@ func (s *Server) registerContentRoutes(api *echo.Group, authOnly echo.Middleware
 	s.registerProblemRoutes(api, auth)
 	s.registerCommitmentRoutes(api, auth)
 	s.registerVisionRoutes(api, auth)
+	s.registerImplementationRoutes(api, auth)
 }
 
 // requireCoordinator refuses a change by anyone but the plan's

@@ -63,6 +63,9 @@ type commitmentRequest struct {
 	HowItSolves      string                   `json:"how_it_solves"`
 	Values           []commitmentValueRequest `json:"values"`
 	AdditionalInfo   string                   `json:"additional_info"`
+	// LeadUserID names the member of the plan who leads the commitment
+	// in implementation; absent or 0 for none.
+	LeadUserID int64 `json:"lead_user_id"`
 }
 
 type commitmentValueRequest struct {
@@ -80,6 +83,9 @@ type milestoneRequest struct {
 	StartsOn    string `json:"starts_on"`
 	DueOn       string `json:"due_on"`
 	Responsible string `json:"responsible"`
+	// ResponsibleUserID names the member of the plan responsible for the
+	// milestone in implementation; absent or 0 for none.
+	ResponsibleUserID int64 `json:"responsible_user_id"`
 }
 
 // supportActorRequest is the body of POST .../network and PUT
@@ -111,6 +117,7 @@ type CommitmentResponse struct {
 	Milestones       []MilestoneResponse       `json:"milestones"`
 	AdditionalInfo   string                    `json:"additional_info"`
 	Network          []SupportActorResponse    `json:"network"`
+	LeadUserID       int64                     `json:"lead_user_id,omitempty"`
 }
 
 // CommitmentValueResponse is a commitment's relevance to one OGP value.
@@ -130,6 +137,8 @@ type MilestoneResponse struct {
 	StartsOn     string `json:"starts_on"`
 	DueOn        string `json:"due_on"`
 	Responsible  string `json:"responsible"`
+	// ResponsibleUserID is absent when the responsible person is no user.
+	ResponsibleUserID int64 `json:"responsible_user_id,omitempty"`
 }
 
 // SupportActorResponse is one actor of a commitment's support network.
@@ -157,7 +166,8 @@ type CommitmentListResponse struct {
 
 func milestoneResponse(commitmentID int64, m ogp.Milestone) MilestoneResponse {
 	return MilestoneResponse{ID: m.ID, CommitmentID: commitmentID, Title: m.Title, Deliverable: m.Deliverable, Indicator: m.Indicator,
-		Target: m.Target, StartsOn: string(m.StartsOn), DueOn: string(m.DueOn), Responsible: m.Responsible}
+		Target: m.Target, StartsOn: string(m.StartsOn), DueOn: string(m.DueOn), Responsible: m.Responsible,
+		ResponsibleUserID: m.ResponsibleUserID}
 }
 
 // supportActorResponse shows the contact only when withContact: the
@@ -175,7 +185,7 @@ func supportActorResponse(commitmentID int64, a ogp.SupportActor, withContact bo
 func commitmentResponse(c ogp.Commitment) CommitmentResponse {
 	out := CommitmentResponse{ID: c.ID, Number: c.Number, Title: c.Title, ProblemID: c.ProblemID, StartsOn: string(c.StartsOn),
 		EndsOn: string(c.EndsOn), LeadAgency: c.LeadAgency, ProblemStatement: c.ProblemStatement, StatusQuo: c.StatusQuo,
-		Objective: c.Objective, HowItSolves: c.HowItSolves, AdditionalInfo: c.AdditionalInfo,
+		Objective: c.Objective, HowItSolves: c.HowItSolves, AdditionalInfo: c.AdditionalInfo, LeadUserID: c.LeadUserID,
 		Values:     make([]CommitmentValueResponse, 0, len(c.Values)),
 		Milestones: make([]MilestoneResponse, 0, len(c.Milestones)),
 		Network:    make([]SupportActorResponse, 0, len(c.Network))}
@@ -249,7 +259,8 @@ func commitmentFrom(p models.ActionPlan, req commitmentRequest) (ogp.Commitment,
 		StartsOn: ogp.Date(strings.TrimSpace(req.StartsOn)), EndsOn: ogp.Date(strings.TrimSpace(req.EndsOn)),
 		LeadAgency: strings.TrimSpace(req.LeadAgency), ProblemStatement: strings.TrimSpace(req.ProblemStatement),
 		StatusQuo: strings.TrimSpace(req.StatusQuo), Objective: strings.TrimSpace(req.Objective),
-		HowItSolves: strings.TrimSpace(req.HowItSolves), AdditionalInfo: strings.TrimSpace(req.AdditionalInfo)}
+		HowItSolves: strings.TrimSpace(req.HowItSolves), AdditionalInfo: strings.TrimSpace(req.AdditionalInfo),
+		LeadUserID: req.LeadUserID}
 	for _, v := range req.Values {
 		in.Values = append(in.Values, ogp.CommitmentValue{Value: ogp.Value(strings.TrimSpace(v.Value)), Justification: strings.TrimSpace(v.Justification)})
 	}
@@ -316,7 +327,7 @@ func milestoneFrom(p models.ActionPlan, req milestoneRequest) (ogp.Milestone, er
 	m := ogp.Milestone{Title: strings.TrimSpace(req.Title), Deliverable: strings.TrimSpace(req.Deliverable),
 		Indicator: strings.TrimSpace(req.Indicator), Target: strings.TrimSpace(req.Target),
 		StartsOn: ogp.Date(strings.TrimSpace(req.StartsOn)), DueOn: ogp.Date(strings.TrimSpace(req.DueOn)),
-		Responsible: strings.TrimSpace(req.Responsible)}
+		Responsible: strings.TrimSpace(req.Responsible), ResponsibleUserID: req.ResponsibleUserID}
 	return m, ogp.ValidateMilestone(m, solutionsPlanContext(p))
 }
 

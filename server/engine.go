@@ -23,6 +23,10 @@ type Engine interface {
 	// Update sends an update to a plan's workflow and waits for the state
 	// it computed. updateID deduplicates retries of the same request.
 	Update(ctx context.Context, planID int64, name, updateID string, arg any) (ogp.PlanState, error)
+	// UpdateCommitment sends an update to a commitment's workflow (step
+	// 9) and waits for the state it computed; a commitment whose workflow
+	// does not run is 409 implementation_not_started.
+	UpdateCommitment(ctx context.Context, commitmentID int64, name, updateID string, arg any) (ogp.CommitmentState, error)
 	// Ping says whether the engine is reachable.
 	Ping(ctx context.Context) error
 }
@@ -71,6 +75,36 @@ func (t *TemporalEngine) Update(ctx context.Context, planID int64, name, updateI
 		return ogp.PlanState{}, engineError(err)
 	}
 	return st, nil
+}
+
+// UpdateCommitment implements Engine.
+func (t *TemporalEngine) UpdateCommitment(ctx context.Context, commitmentID int64, name, updateID string, arg any) (ogp.CommitmentState, error) {
+	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   ogp.CommitmentWorkflowID(commitmentID),
+		UpdateID:     updateID,
+		UpdateName:   name,
+		Args:         []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var st ogp.CommitmentState
+	if err == nil {
+		err = h.Get(ctx, &st)
+	}
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if workflows.DomainError(err) == nil && errors.As(err, &nf) {
+			// No workflow yet (the plan is before step 9) or none any
+			// more (the commitment closed): the caller tells which.
+			return ogp.CommitmentState{}, errImplementationNotStarted(commitmentID)
+		}
+		return ogp.CommitmentState{}, engineError(err)
+	}
+	return st, nil
+}
+
+func errImplementationNotStarted(commitmentID int64) error {
+	return ogp.Errorf(ogp.EConflict, "implementation_not_started",
+		"commitment %d is not in implementation: its workflow starts when step 8 is approved", commitmentID)
 }
 
 // Ping implements Engine.

@@ -3,6 +3,7 @@ package workflows
 import (
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -34,6 +35,7 @@ type planWorkflow struct {
 	// main coroutine drains them itself before the run ends.
 	closing bool
 	signals workflow.ReceiveChannel
+	closed  workflow.ReceiveChannel
 }
 
 // ActionPlanWorkflow runs one OGP Local action plan from step 1 to the end
@@ -93,6 +95,11 @@ func (w *planWorkflow) waitForChangeOrReminder(ctx workflow.Context) error {
 	version := w.st.Version
 	changed := func() bool { return w.st.Version != version || w.shouldContinueAsNew(ctx) }
 	at, ok := w.st.NextReminderAt()
+	// The end of the plan's period is a durable timer too: it closes
+	// implementation whatever the commitments' state.
+	if end, ending := w.st.ImplementationEndsAt(); ending && (!ok || end.Before(at)) {
+		at, ok = end, true
+	}
 	if !ok {
 		return workflow.Await(ctx, changed)
 	}
@@ -102,7 +109,14 @@ func (w *planWorkflow) waitForChangeOrReminder(ctx workflow.Context) error {
 			return err
 		}
 	}
-	return w.locked(ctx, func() error { return w.remind(ctx) })
+	return w.locked(ctx, func() error {
+		if end, ending := w.st.ImplementationEndsAt(); ending && !end.After(workflow.Now(ctx)) {
+			if err := w.project(ctx, w.st.ApplyImplementationEnded(workflow.Now(ctx))); err != nil {
+				return err
+			}
+		}
+		return w.remind(ctx)
+	})
 }
 
 // remind sends the current step's due reminder, if it is still due once
@@ -147,6 +161,22 @@ func (w *planWorkflow) setup(ctx workflow.Context) error {
 		return err
 	}
 	w.signals = workflow.GetSignalChannel(ctx, ogp.SignalDecideStep)
+	w.closed = workflow.GetSignalChannel(ctx, ogp.SignalCommitmentClosed)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			if err := workflow.Await(ctx, func() bool { return w.closed.Len() > 0 && !w.closing }); err != nil {
+				return
+			}
+			var in CommitmentClosed
+			w.closed.ReceiveAsync(&in)
+			w.signalsInFlight++
+			err := w.locked(ctx, func() error { return w.commitmentClosed(ctx, in) })
+			w.signalsInFlight--
+			if err != nil {
+				workflow.GetLogger(ctx).Error("commitment_closed signal not handled", "error", err)
+			}
+		}
+	})
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			// Await the buffer rather than Receive: a blocked Receive would
@@ -258,6 +288,13 @@ func (w *planWorkflow) finishHandlers(ctx workflow.Context) error {
 		}); err != nil {
 			return err
 		}
+		var closed CommitmentClosed
+		if w.closed.ReceiveAsync(&closed) {
+			if err := w.locked(ctx, func() error { return w.commitmentClosed(ctx, closed) }); err != nil {
+				return err
+			}
+			continue
+		}
 		var in ogp.DecideStepInput
 		if !w.signals.ReceiveAsync(&in) {
 			return nil
@@ -266,6 +303,11 @@ func (w *planWorkflow) finishHandlers(ctx workflow.Context) error {
 			return err
 		}
 	}
+}
+
+// commitmentClosed records a commitment workflow's report that it closed.
+func (w *planWorkflow) commitmentClosed(ctx workflow.Context, in CommitmentClosed) error {
+	return w.project(ctx, w.st.ApplyCommitmentClosed(in.CommitmentID, in.Status, workflow.Now(ctx)))
 }
 
 func (w *planWorkflow) locked(ctx workflow.Context, fn func() error) error {
@@ -291,5 +333,47 @@ func (w *planWorkflow) project(ctx workflow.Context, events []ogp.Event) error {
 			return err
 		}
 	}
-	return workflow.ExecuteActivity(actx, ActivityProjectPlan, ProjectPlanInput{State: w.st, Events: events}).Get(ctx, nil)
+	if err := workflow.ExecuteActivity(actx, ActivityProjectPlan, ProjectPlanInput{State: w.st, Events: events}).Get(ctx, nil); err != nil {
+		return err
+	}
+	for _, e := range events {
+		if e.Kind == ogp.EventStepApproved && e.Step == ogp.ValidationStep && len(w.st.Commitments) == 0 {
+			return w.startImplementation(ctx)
+		}
+	}
+	return nil
+}
+
+// startImplementation starts one CommitmentWorkflow per approved
+// commitment once the plan is validated (step 8). The children outlive
+// this run (continue-as-new) and report back by signal when they close.
+func (w *planWorkflow) startImplementation(ctx workflow.Context) error {
+	actx := workflow.WithActivityOptions(ctx, activityOptions)
+	var commitments []ogp.Commitment
+	if err := workflow.ExecuteActivity(actx, ActivityLoadCommitments, w.st.PlanID).Get(ctx, &commitments); err != nil {
+		return err
+	}
+	runs := make([]ogp.CommitmentRun, 0, len(commitments))
+	for _, c := range commitments {
+		id := ogp.CommitmentWorkflowID(c.ID)
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID:        id,
+			ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		})
+		responsible := map[int64]int64{}
+		for _, m := range c.Milestones {
+			if m.ResponsibleUserID != 0 {
+				responsible[m.ID] = m.ResponsibleUserID
+			}
+		}
+		start := ogp.CommitmentStart{PlanID: w.st.PlanID, PlanTitle: w.st.Title, PlanStartsOn: w.st.StartsOn, PlanEndsOn: w.st.EndsOn,
+			Commitment: c, LeadUserID: c.LeadUserID, ResponsibleUserIDs: responsible, Members: w.st.Members,
+			Policy: ogp.DefaultReminderPolicy(), ParentWorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID}
+		child := workflow.ExecuteChildWorkflow(cctx, ogp.WorkflowCommitment, CommitmentInput{Start: &start})
+		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+			return err
+		}
+		runs = append(runs, ogp.CommitmentRun{CommitmentID: c.ID, WorkflowID: id, Status: ogp.CommitmentActive})
+	}
+	return w.project(ctx, w.st.ApplyImplementationStarted(runs, workflow.Now(ctx)))
 }

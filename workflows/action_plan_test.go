@@ -34,6 +34,14 @@ type fakeStore struct {
 	gate     map[int][]ogp.Violation
 	dueDates []ogp.StepDue
 	checks   []CheckStepInput
+	// commitments are what LoadCommitments finds at validation.
+	commitments []ogp.Commitment
+}
+
+func (f *fakeStore) LoadCommitments(_ context.Context, _ int64) ([]ogp.Commitment, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.commitments, nil
 }
 
 func (f *fakeStore) CheckStep(_ context.Context, in CheckStepInput) (CheckStepResult, error) {
@@ -158,6 +166,7 @@ func newHarness(t *testing.T) *harness {
 	env.RegisterActivityWithOptions(store.Project, activity.RegisterOptions{Name: ActivityProjectPlan})
 	env.RegisterActivityWithOptions(store.Notify, activity.RegisterOptions{Name: ActivityNotify})
 	env.RegisterActivityWithOptions(store.CheckStep, activity.RegisterOptions{Name: ActivityCheckStep})
+	env.RegisterActivityWithOptions(store.LoadCommitments, activity.RegisterOptions{Name: ActivityLoadCommitments})
 	return &harness{t: t, env: env, store: store}
 }
 
@@ -690,4 +699,74 @@ func TestApprovedRoadmapSetsDueDates(t *testing.T) {
 	})
 	h.cancelLater()
 	_ = h.run(ActionPlanInput{Plan: ptr(newPlan())})
+}
+
+// idleCommitment stands in for CommitmentWorkflow: it only has to start;
+// its closing is signalled to the plan by the test itself.
+func idleCommitment(workflow.Context, CommitmentInput) error { return nil }
+
+func TestImplementationRunsCommitmentsUntilClosed(t *testing.T) {
+	h := newHarness(t)
+	h.env.RegisterWorkflowWithOptions(idleCommitment, workflow.RegisterOptions{Name: ogp.WorkflowCommitment})
+	h.store.commitments = []ogp.Commitment{{ID: 31, Number: 1, Title: "Open budget"}, {ID: 32, Number: 2, Title: "Open contracts"}}
+	h.addApprovers()
+	for n := 1; n <= 8; n++ {
+		h.approveStep(n)
+	}
+	h.check(func(st ogp.PlanState) {
+		if len(st.Commitments) != 2 || st.Commitments[0].WorkflowID != "commitment-31" || len(st.OpenCommitments()) != 2 {
+			t.Errorf("after validation: commitments %+v", st.Commitments)
+		}
+	})
+	// Step 9 waits for the commitments.
+	h.reject(ogp.UpdateSubmitStep, ogp.SubmitStepInput{Step: 9, Summary: "done?", Actor: actor(coordinator)}, "implementation_not_complete")
+	h.at += time.Minute
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(ogp.SignalCommitmentClosed, CommitmentClosed{CommitmentID: 31, Status: ogp.CommitmentCompleted})
+		// A repeated signal changes nothing.
+		h.env.SignalWorkflow(ogp.SignalCommitmentClosed, CommitmentClosed{CommitmentID: 31, Status: ogp.CommitmentCompleted})
+	}, h.at)
+	h.reject(ogp.UpdateSubmitStep, ogp.SubmitStepInput{Step: 9, Summary: "done?", Actor: actor(coordinator)}, "implementation_not_complete")
+	h.at += time.Minute
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(ogp.SignalCommitmentClosed, CommitmentClosed{CommitmentID: 32, Status: ogp.CommitmentWithdrawn})
+	}, h.at)
+	h.approveStep(9)
+	h.approveStep(10)
+	if err := h.run(ActionPlanInput{Plan: ptr(newPlan())}); err != nil {
+		t.Fatal(err)
+	}
+	closed := 0
+	for _, k := range h.store.eventKinds() {
+		if k == ogp.EventCommitmentClosed {
+			closed++
+		}
+	}
+	if closed != 2 {
+		t.Errorf("%d commitment_closed events, want 2", closed)
+	}
+}
+
+func TestImplementationEndsWithThePlansPeriod(t *testing.T) {
+	h := newHarness(t)
+	h.env.RegisterWorkflowWithOptions(idleCommitment, workflow.RegisterOptions{Name: ogp.WorkflowCommitment})
+	h.store.commitments = []ogp.Commitment{{ID: 41, Number: 1, Title: "Open budget"}}
+	h.addApprovers()
+	for n := 1; n <= 8; n++ {
+		h.approveStep(n)
+	}
+	// The plan ends on 30 June 2028: from 1 July step 9 can be submitted
+	// with the commitment still open, and the coordinator is told.
+	h.at = time.Date(2028, 7, 1, 0, 30, 0, 0, time.UTC).Sub(start)
+	h.check(func(st ogp.PlanState) {
+		if !st.ImplementationEnded || len(st.OpenCommitments()) != 1 {
+			t.Errorf("after the period: ended=%v open=%v", st.ImplementationEnded, st.OpenCommitments())
+		}
+	})
+	h.approveStep(9)
+	h.cancelLater()
+	_ = h.run(ActionPlanInput{Plan: ptr(newPlan())})
+	if n := len(h.store.notificationsOf(ogp.NotificationImplementationEnded)); n != 1 {
+		t.Errorf("%d implementation_ended notifications, want 1 (to the coordinator)", n)
+	}
 }

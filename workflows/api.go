@@ -17,6 +17,9 @@ const (
 	ActivityProjectPlan = "ProjectPlan"
 	ActivityNotify      = "Notify"
 	ActivityCheckStep   = "CheckStep"
+	// ActivityLoadCommitments reads the approved commitments when the
+	// plan is validated, to start their workflows.
+	ActivityLoadCommitments = "LoadCommitments"
 )
 
 // DefaultMaxHistoryEvents is where the workflow continues as new: well
