@@ -129,6 +129,11 @@ type RemoveMemberInput struct {
 
 // SetSettingsInput is the set_settings update's argument.
 type SetSettingsInput struct {
-	ReminderIntervalDays int   `json:"reminder_interval_days"`
-	Actor                Actor `json:"actor"`
+	// ReminderIntervalDays of 0 leaves the interval unchanged, allowed only
+	// together with a ReminderPolicy.
+	ReminderIntervalDays int `json:"reminder_interval_days"`
+	// ReminderPolicy, when set, replaces the plan's milestone reminder
+	// policy; nil leaves it unchanged.
+	ReminderPolicy *ReminderPolicy `json:"reminder_policy,omitempty"`
+	Actor          Actor           `json:"actor"`
 }

@@ -23,18 +23,21 @@ const DefaultReminderIntervalDays = 7
 // owns it, the state query returns it, continue-as-new carries it, and
 // the database holds a projection of it.
 type PlanState struct {
-	PlanID               int64       `json:"plan_id"`
-	WorkflowID           string      `json:"workflow_id"`
-	Title                string      `json:"title"`
-	Member               string      `json:"member"`
-	StartsOn             Date        `json:"starts_on"`
-	EndsOn               Date        `json:"ends_on"`
-	CoordinatorID        int64       `json:"coordinator_id"`
-	Status               PlanStatus  `json:"status"`
-	CurrentStep          int         `json:"current_step"`
-	ReminderIntervalDays int         `json:"reminder_interval_days"`
-	Steps                []StepState `json:"steps"`
-	Members              []Member    `json:"members"`
+	PlanID               int64      `json:"plan_id"`
+	WorkflowID           string     `json:"workflow_id"`
+	Title                string     `json:"title"`
+	Member               string     `json:"member"`
+	StartsOn             Date       `json:"starts_on"`
+	EndsOn               Date       `json:"ends_on"`
+	CoordinatorID        int64      `json:"coordinator_id"`
+	Status               PlanStatus `json:"status"`
+	CurrentStep          int        `json:"current_step"`
+	ReminderIntervalDays int        `json:"reminder_interval_days"`
+	// ReminderPolicy is the plan's milestone reminder policy, which each
+	// commitment workflow starts with; nil means DefaultReminderPolicy.
+	ReminderPolicy *ReminderPolicy `json:"reminder_policy,omitempty"`
+	Steps          []StepState     `json:"steps"`
+	Members        []Member        `json:"members"`
 	// Commitments are the plan's commitments in implementation (step 9),
 	// each run by its own workflow; ImplementationEnded says the plan's
 	// end date has passed. Step 9 can be submitted once every commitment
@@ -677,7 +680,10 @@ func (s *PlanState) ApplyRemoveMember(in RemoveMemberInput, now time.Time) []Eve
 	return s.settleRound(ev, st, in.Actor.UserID, now)
 }
 
-// ValidateSetSettings checks a set_settings request.
+// ValidateSetSettings checks a set_settings request. A reminder interval
+// of 0 leaves the interval unchanged when a reminder policy is given (a
+// request may change only the policy); without a policy it is refused as
+// before.
 func (s *PlanState) ValidateSetSettings(in SetSettingsInput) error {
 	if !s.canManage(in.Actor) {
 		return Errorf(EForbidden, "not_coordinator", "only the plan's coordinator may change settings")
@@ -685,20 +691,52 @@ func (s *PlanState) ValidateSetSettings(in SetSettingsInput) error {
 	if err := s.requireOpen(); err != nil {
 		return err
 	}
-	if in.ReminderIntervalDays < 1 || in.ReminderIntervalDays > 365 {
+	if (in.ReminderIntervalDays != 0 || in.ReminderPolicy == nil) && (in.ReminderIntervalDays < 1 || in.ReminderIntervalDays > 365) {
 		return Errorf(EUnprocessable, "invalid_reminder_interval", "reminder_interval_days must be between 1 and 365")
+	}
+	if in.ReminderPolicy != nil {
+		if err := ValidateReminderPolicy(*in.ReminderPolicy); err != nil {
+			return err
+		}
+		// Commitment workflows take the policy when they start (step 8
+		// approved); changing it later would affect none of them, so it
+		// is refused rather than silently ignored.
+		if len(s.Commitments) > 0 && !in.ReminderPolicy.Equal(s.EffectiveReminderPolicy()) {
+			return Errorf(EConflict, "implementation_started", "the reminder policy cannot change once implementation has started: the commitments run with the policy they started with")
+		}
 	}
 	return nil
 }
 
+// EffectiveReminderPolicy is the policy commitments start with: the
+// plan's own, else the default.
+func (s *PlanState) EffectiveReminderPolicy() ReminderPolicy {
+	if s.ReminderPolicy == nil {
+		return DefaultReminderPolicy()
+	}
+	p := *s.ReminderPolicy
+	p.Before = slices.Clone(p.Before)
+	return p
+}
+
 // ApplySetSettings changes the plan's settings.
 func (s *PlanState) ApplySetSettings(in SetSettingsInput, now time.Time) []Event {
-	if s.ReminderIntervalDays == in.ReminderIntervalDays {
+	payload := map[string]any{}
+	if in.ReminderIntervalDays != 0 && s.ReminderIntervalDays != in.ReminderIntervalDays {
+		s.ReminderIntervalDays = in.ReminderIntervalDays
+		payload["reminder_interval_days"] = in.ReminderIntervalDays
+	}
+	if p := in.ReminderPolicy; p != nil && (s.ReminderPolicy == nil || !s.ReminderPolicy.Equal(*p)) {
+		cp := *p
+		cp.Before = slices.Clone(p.Before)
+		s.ReminderPolicy = &cp
+		payload["reminder_policy"] = cp
+	}
+	if len(payload) == 0 {
 		return nil
 	}
-	s.ReminderIntervalDays = in.ReminderIntervalDays
 	s.Version++
-	return s.record(nil, now, EventSettingsChanged, in.Actor.UserID, 0, map[string]any{"reminder_interval_days": in.ReminderIntervalDays})
+	return s.record(nil, now, EventSettingsChanged, in.Actor.UserID, 0, payload)
 }
 
 // Reminder is a due reminder: who to chase about which step.

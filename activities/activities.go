@@ -7,10 +7,12 @@ package activities
 import (
 	"context"
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/ogplocal/ogp"
 	"github.com/ogplocal/ogp/models"
+	"github.com/ogplocal/ogp/notify"
 	"github.com/ogplocal/ogp/workflows"
 	"go.temporal.io/sdk/temporal"
 )
@@ -22,6 +24,7 @@ type Store interface {
 	CreateNotifications(ctx context.Context, ns []models.Notification) (int, error)
 	SubmitContent(ctx context.Context, planID int64, step, round int, check func(ogp.Content) []ogp.Violation) (models.SubmitResult, error)
 	LoadContent(ctx context.Context, planID int64) (ogp.Content, error)
+	outboxStore
 }
 
 // Activities holds the dependencies of the activities; the worker
@@ -30,6 +33,13 @@ type Activities struct {
 	Store Store
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Mailer sends e-mail; nil disables the e-mail channel (no entry is
+	// recorded for it).
+	Mailer notify.Mailer
+	// PublicURL is the base of links in messages.
+	PublicURL string
+	// HTTPClient calls webhooks; nil means notify.NewWebhookClient().
+	HTTPClient *http.Client
 }
 
 // LoadCommitments reads the plan's approved commitments, with their
@@ -78,24 +88,4 @@ func (a *Activities) ProjectPlan(ctx context.Context, in workflows.ProjectPlanIn
 		return temporal.NewNonRetryableApplicationError(err.Error(), "projection_refused", err)
 	}
 	return err
-}
-
-// Notify delivers notifications to the in-app inbox. It is the one place
-// messages leave the workflow, so e-mail and webhooks plug in here.
-func (a *Activities) Notify(ctx context.Context, in workflows.NotifyInput) (workflows.NotifyResult, error) {
-	rows := make([]models.Notification, 0, len(in.Notifications))
-	for _, n := range in.Notifications {
-		planID := n.PlanID
-		row := models.Notification{UserID: n.UserID, PlanID: &planID, Kind: n.Kind, Subject: n.Subject, Body: n.Body, DedupKey: n.DedupKey}
-		if n.Step > 0 {
-			step := n.Step
-			row.StepNumber = &step
-		}
-		rows = append(rows, row)
-	}
-	delivered, err := a.Store.CreateNotifications(ctx, rows)
-	if err != nil {
-		return workflows.NotifyResult{}, err
-	}
-	return workflows.NotifyResult{Delivered: delivered}, nil
 }

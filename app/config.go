@@ -36,6 +36,13 @@ type Config struct {
 	AdminToken        string // OGP_ADMIN_TOKEN
 	LogLevel          string // OGP_LOG_LEVEL
 	LogFormat         string // OGP_LOG_FORMAT: text or json
+	SMTPHost          string // OGP_SMTP_HOST: empty disables the e-mail channel
+	SMTPPort          int    // OGP_SMTP_PORT: 0 picks 25, 587 or 465 by SMTPTLS
+	SMTPUsername      string // OGP_SMTP_USERNAME
+	SMTPPassword      string // OGP_SMTP_PASSWORD
+	SMTPFrom          string // OGP_SMTP_FROM: required with SMTPHost
+	SMTPTLS           string // OGP_SMTP_TLS: none, starttls (default) or tls
+	PublicURL         string // OGP_PUBLIC_URL: base of links in messages
 	// Out receives what is printed for people (the admin token, the
 	// addresses); Log is the structured log.
 	Out io.Writer
@@ -66,6 +73,9 @@ func (c *Config) Defaults() {
 	}
 	if c.TemporalPort == 0 {
 		c.TemporalPort = 7233
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://localhost:8080"
 	}
 	if c.TaskQueue == "" {
 		c.TaskQueue = ogp.DefaultTaskQueue

@@ -14,7 +14,6 @@ import (
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 
-	"github.com/ogplocal/ogp/activities"
 	"github.com/ogplocal/ogp/devserver"
 	"github.com/ogplocal/ogp/models"
 	"github.com/ogplocal/ogp/server"
@@ -207,7 +206,11 @@ func dial(ctx context.Context, cfg *Config, address string, eager bool) (client.
 func (st *Stack) startWorker() error {
 	// A graceful stop lets running activities finish their database write
 	// rather than cancelling it and waiting out its timeout after restart.
-	st.worker = worker.New(st.Client, st.cfg.TaskQueue, &activities.Activities{Store: st.DB}, sdkworker.Options{WorkerStopTimeout: 10 * time.Second})
+	acts, err := st.cfg.activities(st.DB)
+	if err != nil {
+		return err
+	}
+	st.worker = worker.New(st.Client, st.cfg.TaskQueue, acts, sdkworker.Options{WorkerStopTimeout: 10 * time.Second})
 	if err := st.worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

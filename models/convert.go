@@ -18,6 +18,13 @@ func NewProjection(st ogp.PlanState, events []ogp.Event) (Projection, error) {
 		CurrentStep:          st.CurrentStep,
 		ReminderIntervalDays: st.ReminderIntervalDays,
 	}
+	if st.ReminderPolicy != nil {
+		b, err := json.Marshal(*st.ReminderPolicy)
+		if err != nil {
+			return Projection{}, fmt.Errorf("reminder policy: %w", err)
+		}
+		p.ReminderPolicy = string(b)
+	}
 	for _, s := range st.Steps {
 		row := Step{PlanID: st.PlanID, Number: s.Number, Key: string(s.Key), Status: string(s.Status),
 			StartedAt: s.StartedAt, ApprovedAt: s.ApprovedAt, Round: s.Round, RemindersSent: s.RemindersSent}

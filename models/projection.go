@@ -23,6 +23,9 @@ type Projection struct {
 	Status               string `json:"status"`
 	CurrentStep          int    `json:"current_step"`
 	ReminderIntervalDays int    `json:"reminder_interval_days"`
+	// ReminderPolicy is the plan's reminder policy as JSON, "" for the
+	// default (stored as NULL).
+	ReminderPolicy string `json:"reminder_policy,omitempty"`
 	// Steps is the full set of step rows (StepCount of them).
 	Steps []Step `json:"steps"`
 	// Members is the full roster; memberships missing from it are removed.
@@ -72,6 +75,7 @@ func (db *DB) ApplyProjection(ctx context.Context, p Projection) error {
 				"status":                 p.Status,
 				"current_step":           p.CurrentStep,
 				"reminder_interval_days": p.ReminderIntervalDays,
+				"reminder_policy":        nullIfEmpty(p.ReminderPolicy),
 				"state_version":          p.Version,
 				"updated_at":             now,
 			})
@@ -312,4 +316,12 @@ func insertEvents(tx *gorm.DB, events []AuditEvent) error {
 		Columns:   []clause.Column{{Name: "event_key"}},
 		DoNothing: true,
 	}).CreateInBatches(&missing, insertBatch).Error
+}
+
+// nullIfEmpty stores "" as NULL.
+func nullIfEmpty(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
 }

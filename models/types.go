@@ -124,6 +124,9 @@ type ActionPlan struct {
 	// none and is stored as NULL (see WorkflowID).
 	IdempotencyKey       string `gorm:"column:idempotency_key;default:null" json:"idempotency_key,omitempty"`
 	ReminderIntervalDays int    `gorm:"column:reminder_interval_days" json:"reminder_interval_days"`
+	// ReminderPolicy is the plan's milestone reminder policy (ogp.ReminderPolicy
+	// as JSON); nil means the default.
+	ReminderPolicy *string `gorm:"column:reminder_policy" json:"reminder_policy,omitempty"`
 	// StateVersion is the version of the last projection applied.
 	StateVersion int64     `gorm:"column:state_version" json:"state_version"`
 	CreatedAt    time.Time `gorm:"column:created_at" json:"created_at"`

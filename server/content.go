@@ -30,6 +30,8 @@ type ContentStore interface {
 	commitmentStore
 	implementationStore
 	visionStore
+	notificationStore
+	calendarStore
 }
 
 // registerContentRoutes adds the co-creation content routes, area by area.
@@ -44,6 +46,8 @@ func (s *Server) registerContentRoutes(api *echo.Group, authOnly echo.Middleware
 	s.registerCommitmentRoutes(api, auth)
 	s.registerVisionRoutes(api, auth)
 	s.registerImplementationRoutes(api, auth)
+	s.registerCalendarRoutes(api, auth)
+	s.registerNotificationRoutes(api, auth)
 }
 
 // requireCoordinator refuses a change by anyone but the plan's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/mail"
 	"strconv"
@@ -298,7 +299,12 @@ type DecisionResponse struct {
 // PlanDetail is a plan with its ten steps.
 type PlanDetail struct {
 	PlanSummary
-	Steps []StepResponse `json:"steps"`
+	// ReminderPolicy is the plan's milestone reminder policy; null means
+	// the default (14 and 3 days before, on the due date, every 7 days
+	// while overdue; coordinators from the 2nd overdue reminder, approvers
+	// and monitoring body from the 4th).
+	ReminderPolicy *ReminderPolicyBody `json:"reminder_policy"`
+	Steps          []StepResponse      `json:"steps"`
 }
 
 func (s *Server) getPlan(c echo.Context) error {
@@ -329,6 +335,14 @@ func (s *Server) getPlan(c echo.Context) error {
 			ApproverName: users[d.ApproverID].Name, Decision: d.Decision, Comment: d.Comment, DecidedAt: rfc3339(d.DecidedAt)})
 	}
 	out := PlanDetail{PlanSummary: planSummary(p), Steps: make([]StepResponse, 0, len(steps))}
+	if p.ReminderPolicy != nil && *p.ReminderPolicy != "" {
+		var rp ogp.ReminderPolicy
+		if err := json.Unmarshal([]byte(*p.ReminderPolicy), &rp); err != nil {
+			return fmt.Errorf("plan %d reminder policy: %w", p.ID, err)
+		}
+		b := reminderPolicyBody(rp)
+		out.ReminderPolicy = &b
+	}
 	for _, st := range steps {
 		def, _ := ogp.StepByNumber(st.Number)
 		ds := byStep[st.Number]
@@ -439,13 +453,80 @@ func (s *Server) setDueDate(c echo.Context) error {
 	})
 }
 
+// settingsRequest changes a plan's settings. reminder_interval_days may
+// be left out (or 0) when reminder_policy is given: it then stays as it is.
 type settingsRequest struct {
-	ReminderIntervalDays int `json:"reminder_interval_days"`
+	ReminderIntervalDays int                 `json:"reminder_interval_days"`
+	ReminderPolicy       *ReminderPolicyBody `json:"reminder_policy"`
+}
+
+// ReminderPolicyBody is a plan's milestone reminder policy on the wire:
+// durations in Go syntax ("336h", "72h", "90s", "1h30m"), so a test or a
+// rehearsal can use seconds where a city uses days. A policy sent replaces
+// the whole policy; fields left out are empty (no reminder before the due
+// date, none on it, none while overdue, no escalation). A policy with no
+// reminder at all means the default.
+type ReminderPolicyBody struct {
+	// Before are offsets before the due date (00:00 UTC of that day).
+	Before []string `json:"before"`
+	// OnDue sends a reminder at 00:00 UTC of the due date.
+	OnDue bool `json:"on_due"`
+	// OverdueEvery repeats reminders from the end of the due date on
+	// ("0s": none).
+	OverdueEvery     string `json:"overdue_every"`
+	CoordinatorAfter int    `json:"coordinator_after"`
+	ForumAfter       int    `json:"forum_after"`
+}
+
+// policy parses the durations; ValidateReminderPolicy (in the workflow's
+// validator) judges the values.
+func (b ReminderPolicyBody) policy() (ogp.ReminderPolicy, error) {
+	p := ogp.ReminderPolicy{OnDue: b.OnDue, CoordinatorAfter: b.CoordinatorAfter, ForumAfter: b.ForumAfter}
+	parse := func(field, v string) (time.Duration, error) {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return 0, ogp.Errorf(ogp.EInvalid, "invalid_duration", "reminder_policy.%s: %q is not a duration such as \"336h\", \"30m\" or \"90s\"", field, v)
+		}
+		return d, nil
+	}
+	for i, v := range b.Before {
+		d, err := parse(fmt.Sprintf("before[%d]", i), v)
+		if err != nil {
+			return p, err
+		}
+		p.Before = append(p.Before, d)
+	}
+	if b.OverdueEvery != "" {
+		d, err := parse("overdue_every", b.OverdueEvery)
+		if err != nil {
+			return p, err
+		}
+		p.OverdueEvery = d
+	}
+	return p, nil
+}
+
+// reminderPolicyBody shows a policy with its durations in Go syntax.
+func reminderPolicyBody(p ogp.ReminderPolicy) ReminderPolicyBody {
+	b := ReminderPolicyBody{Before: make([]string, len(p.Before)), OnDue: p.OnDue, OverdueEvery: p.OverdueEvery.String(),
+		CoordinatorAfter: p.CoordinatorAfter, ForumAfter: p.ForumAfter}
+	for i, d := range p.Before {
+		b.Before[i] = d.String()
+	}
+	return b
 }
 
 func (s *Server) setSettings(c echo.Context) error {
 	return planChange(s, c, ogp.UpdateSetSettings, false, func(_ int, req settingsRequest, actor ogp.Actor) (any, error) {
-		return ogp.SetSettingsInput{ReminderIntervalDays: req.ReminderIntervalDays, Actor: actor}, nil
+		in := ogp.SetSettingsInput{ReminderIntervalDays: req.ReminderIntervalDays, Actor: actor}
+		if req.ReminderPolicy != nil {
+			p, err := req.ReminderPolicy.policy()
+			if err != nil {
+				return nil, err
+			}
+			in.ReminderPolicy = &p
+		}
+		return in, nil
 	})
 }
 

@@ -28,6 +28,8 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	if acts != nil {
 		r.RegisterActivityWithOptions(acts.ProjectPlan, activity.RegisterOptions{Name: workflows.ActivityProjectPlan})
 		r.RegisterActivityWithOptions(acts.Notify, activity.RegisterOptions{Name: workflows.ActivityNotify})
+		r.RegisterActivityWithOptions(acts.Deliver, activity.RegisterOptions{Name: workflows.ActivityDeliver})
+		r.RegisterActivityWithOptions(acts.MarkUndeliverable, activity.RegisterOptions{Name: workflows.ActivityMarkUndeliverable})
 		r.RegisterActivityWithOptions(acts.CheckStep, activity.RegisterOptions{Name: workflows.ActivityCheckStep})
 		r.RegisterActivityWithOptions(acts.LoadCommitments, activity.RegisterOptions{Name: workflows.ActivityLoadCommitments})
 		r.RegisterActivityWithOptions(acts.ProjectCommitment, activity.RegisterOptions{Name: workflows.ActivityProjectCommitment})

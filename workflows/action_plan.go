@@ -36,6 +36,7 @@ type planWorkflow struct {
 	closing bool
 	signals workflow.ReceiveChannel
 	closed  workflow.ReceiveChannel
+	deliveries
 }
 
 // ActionPlanWorkflow runs one OGP Local action plan from step 1 to the end
@@ -43,7 +44,7 @@ type planWorkflow struct {
 // dates and the roster arrive as updates (validated before they reach the
 // history); step deadlines are durable timers that remind people.
 func ActionPlanWorkflow(ctx workflow.Context, in ActionPlanInput) (ogp.PlanState, error) {
-	w := &planWorkflow{mu: workflow.NewMutex(ctx), maxEvents: in.MaxHistoryEvents}
+	w := &planWorkflow{mu: workflow.NewMutex(ctx), maxEvents: in.MaxHistoryEvents, deliveries: deliveries{root: ctx}}
 	if w.maxEvents <= 0 {
 		w.maxEvents = DefaultMaxHistoryEvents
 	}
@@ -128,12 +129,8 @@ func (w *planWorkflow) remind(ctx workflow.Context) error {
 		return nil
 	}
 	r, events := w.st.ApplyReminder(now)
-	if notes := ogp.ReminderNotifications(&w.st, r); len(notes) > 0 {
-		var res NotifyResult
-		actx := workflow.WithActivityOptions(ctx, activityOptions)
-		if err := workflow.ExecuteActivity(actx, ActivityNotify, NotifyInput{Notifications: notes}).Get(ctx, &res); err != nil {
-			return err
-		}
+	if err := w.notify(ctx, ogp.ReminderNotifications(&w.st, r)); err != nil {
+		return err
 	}
 	return w.project(ctx, events)
 }
@@ -284,7 +281,7 @@ func (w *planWorkflow) finishHandlers(ctx workflow.Context) error {
 	w.closing = true
 	for {
 		if err := workflow.Await(ctx, func() bool {
-			return workflow.AllHandlersFinished(ctx) && w.signalsInFlight == 0
+			return workflow.AllHandlersFinished(ctx) && w.signalsInFlight == 0 && w.idle()
 		}); err != nil {
 			return err
 		}
@@ -327,11 +324,8 @@ func (w *planWorkflow) project(ctx workflow.Context, events []ogp.Event) error {
 		return nil
 	}
 	actx := workflow.WithActivityOptions(ctx, activityOptions)
-	if notes := ogp.EventNotifications(&w.st, events); len(notes) > 0 {
-		var res NotifyResult
-		if err := workflow.ExecuteActivity(actx, ActivityNotify, NotifyInput{Notifications: notes}).Get(ctx, &res); err != nil {
-			return err
-		}
+	if err := w.notify(ctx, ogp.EventNotifications(&w.st, events)); err != nil {
+		return err
 	}
 	if err := workflow.ExecuteActivity(actx, ActivityProjectPlan, ProjectPlanInput{State: w.st, Events: events}).Get(ctx, nil); err != nil {
 		return err
@@ -368,7 +362,7 @@ func (w *planWorkflow) startImplementation(ctx workflow.Context) error {
 		}
 		start := ogp.CommitmentStart{PlanID: w.st.PlanID, PlanTitle: w.st.Title, PlanStartsOn: w.st.StartsOn, PlanEndsOn: w.st.EndsOn,
 			Commitment: c, LeadUserID: c.LeadUserID, ResponsibleUserIDs: responsible, Members: w.st.Members,
-			Policy: ogp.DefaultReminderPolicy(), ParentWorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID}
+			Policy: w.st.EffectiveReminderPolicy(), ParentWorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID}
 		child := workflow.ExecuteChildWorkflow(cctx, ogp.WorkflowCommitment, CommitmentInput{Start: &start})
 		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 			return err

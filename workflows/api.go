@@ -66,9 +66,12 @@ type NotifyInput struct {
 	Notifications []ogp.Notification `json:"notifications"`
 }
 
-// NotifyResult says how many messages were new (not duplicates).
+// NotifyResult says how many messages were new (not duplicates), and
+// which outbox entries wait for an external delivery.
 type NotifyResult struct {
 	Delivered int `json:"delivered"`
+	// Pending are outbox ids to deliver one by one (ActivityDeliver).
+	Pending []int64 `json:"pending,omitempty"`
 }
 
 // applicationError turns a domain error into a Temporal application error

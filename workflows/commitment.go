@@ -42,6 +42,7 @@ type commitmentWorkflow struct {
 	st        ogp.CommitmentState
 	mu        workflow.Mutex
 	maxEvents int
+	deliveries
 }
 
 // CommitmentWorkflow runs one commitment through implementation (step 9):
@@ -51,7 +52,7 @@ type commitmentWorkflow struct {
 // overdue. When the commitment closes (every milestone completed, or the
 // withdrawal approved) it tells the plan's workflow and ends.
 func CommitmentWorkflow(ctx workflow.Context, in CommitmentInput) (ogp.CommitmentState, error) {
-	w := &commitmentWorkflow{mu: workflow.NewMutex(ctx), maxEvents: in.MaxHistoryEvents}
+	w := &commitmentWorkflow{mu: workflow.NewMutex(ctx), maxEvents: in.MaxHistoryEvents, deliveries: deliveries{root: ctx}}
 	if w.maxEvents <= 0 {
 		w.maxEvents = DefaultMaxHistoryEvents
 	}
@@ -80,7 +81,7 @@ func CommitmentWorkflow(ctx workflow.Context, in CommitmentInput) (ogp.Commitmen
 	}
 
 	// Every accepted update gets its answer before the run ends.
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && w.idle() }); err != nil {
 		return ogp.CommitmentState{}, err
 	}
 	if w.st.Closed() {
@@ -143,12 +144,8 @@ func (w *commitmentWorkflow) remind(ctx workflow.Context) error {
 	if r.Number == 0 {
 		return nil
 	}
-	if notes := ogp.MilestoneReminderNotifications(&w.st, r, now); len(notes) > 0 {
-		var res NotifyResult
-		actx := workflow.WithActivityOptions(ctx, activityOptions)
-		if err := workflow.ExecuteActivity(actx, ActivityNotify, NotifyInput{Notifications: notes}).Get(ctx, &res); err != nil {
-			return err
-		}
+	if err := w.notify(ctx, ogp.MilestoneReminderNotifications(&w.st, r, now)); err != nil {
+		return err
 	}
 	return w.project(ctx, events)
 }
@@ -222,11 +219,8 @@ func (w *commitmentWorkflow) project(ctx workflow.Context, events []ogp.Event) e
 		return nil
 	}
 	actx := workflow.WithActivityOptions(ctx, activityOptions)
-	if notes := ogp.CommitmentEventNotifications(&w.st, events); len(notes) > 0 {
-		var res NotifyResult
-		if err := workflow.ExecuteActivity(actx, ActivityNotify, NotifyInput{Notifications: notes}).Get(ctx, &res); err != nil {
-			return err
-		}
+	if err := w.notify(ctx, ogp.CommitmentEventNotifications(&w.st, events)); err != nil {
+		return err
 	}
 	return workflow.ExecuteActivity(actx, ActivityProjectCommitment, ProjectCommitmentInput{State: w.st, Events: events}).Get(ctx, nil)
 }

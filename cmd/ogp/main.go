@@ -53,6 +53,13 @@ func newRoot() *cobra.Command {
 	f.StringVar(&cfg.AdminToken, "admin-token", app.Env("OGP_ADMIN_TOKEN", ""), "token of the first admin user (env OGP_ADMIN_TOKEN); random and printed once when empty")
 	f.StringVar(&cfg.LogLevel, "log-level", app.Env("OGP_LOG_LEVEL", "info"), "debug, info, warn or error (env OGP_LOG_LEVEL)")
 	f.StringVar(&cfg.LogFormat, "log-format", app.Env("OGP_LOG_FORMAT", "text"), "text or json (env OGP_LOG_FORMAT)")
+	f.StringVar(&cfg.SMTPHost, "smtp-host", app.Env("OGP_SMTP_HOST", ""), "SMTP server for e-mail notifications (env OGP_SMTP_HOST); e-mail is off when empty")
+	f.IntVar(&cfg.SMTPPort, "smtp-port", envInt("OGP_SMTP_PORT", 0), "SMTP port (env OGP_SMTP_PORT); 0: 25, 587 or 465 by --smtp-tls")
+	f.StringVar(&cfg.SMTPUsername, "smtp-username", app.Env("OGP_SMTP_USERNAME", ""), "SMTP user (env OGP_SMTP_USERNAME); no authentication when empty")
+	f.StringVar(&cfg.SMTPPassword, "smtp-password", app.Env("OGP_SMTP_PASSWORD", ""), "SMTP password (env OGP_SMTP_PASSWORD)")
+	f.StringVar(&cfg.SMTPFrom, "smtp-from", app.Env("OGP_SMTP_FROM", ""), "sender address of e-mail, e.g. 'OGP Local <noreply@city.example>' (env OGP_SMTP_FROM)")
+	f.StringVar(&cfg.SMTPTLS, "smtp-tls", app.Env("OGP_SMTP_TLS", "starttls"), "none, starttls or tls (env OGP_SMTP_TLS)")
+	f.StringVar(&cfg.PublicURL, "public-url", app.Env("OGP_PUBLIC_URL", "http://localhost:8080"), "base URL of links in messages (env OGP_PUBLIC_URL)")
 
 	runStack := func(start func(context.Context, app.Config) (*app.Stack, error)) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, _ []string) error {

@@ -786,3 +786,165 @@ func fillRoadmap(t *testing.T, a *api, base string, coord user, now time.Time, e
 			"responsible": "Ana Coordinator", "stakeholders": "The forum"}, http.StatusOK, nil)
 	}
 }
+
+// TestKill9MilestoneReminderDuringDowntime: a plan validated at step 8
+// with a short reminder policy runs its commitment as a workflow whose one
+// milestone reminder falls due while `ogp dev` is down (kill -9). After
+// the restart the reminder is delivered to the responsible person exactly
+// once. Milestone due dates are days (due at 00:00 UTC), so the policy's
+// single reminder is a Before offset computed to fall a few seconds after
+// the kill: deterministic whatever the time of day.
+func TestKill9MilestoneReminderDuringDowntime(t *testing.T) {
+	t.Parallel()
+	requireBinary(t)
+	const adminToken = "kill9-milestone-admin-token"
+	cfg := newDevConfig(t, t.TempDir(), adminToken)
+	p := startDev(t, cfg)
+	a := newAPI(t, p)
+
+	now := time.Now().UTC()
+	today := now.Format(time.DateOnly)
+	startsOn := now.AddDate(-1, 0, 0).Format(time.DateOnly)
+	endsOn := now.AddDate(1, 0, 0).Format(time.DateOnly)
+	dueOn := now.AddDate(0, 0, 30).Format(time.DateOnly)
+
+	coord := a.createUser(adminToken, "Ana Coordinator", "ana@city.example")
+	gov := a.createUser(adminToken, "Gil Government", "gil@city.example")
+	cso := a.createUser(adminToken, "Cai Civil", "cai@ngo.example")
+	rita := a.createUser(adminToken, "Rita Responsible", "rita@city.example")
+
+	var plan planDetail
+	a.do("POST", "/action-plans", coord.Token, map[string]any{
+		"title": "Milestone kill -9 plan", "member": "City of Testing", "starts_on": startsOn, "ends_on": endsOn,
+	}, http.StatusCreated, &plan)
+	base := fmt.Sprintf("/action-plans/%d", plan.ID)
+	member := func(u user, role, sector string) {
+		a.do("PUT", fmt.Sprintf("%s/members/%d", base, u.ID), coord.Token, map[string]any{"roles": []string{role}, "sector": sector}, http.StatusOK, nil)
+	}
+	member(gov, "approver", "government")
+	member(cso, "approver", "civil_society")
+	member(rita, "contributor", "government")
+	approve := func(n int) {
+		t.Helper()
+		a.do("POST", fmt.Sprintf("%s/steps/%d/submit", base, n), coord.Token, map[string]any{"summary": fmt.Sprintf("Step %d done", n)}, http.StatusOK, nil)
+		a.do("POST", fmt.Sprintf("%s/steps/%d/decisions", base, n), gov.Token, map[string]any{"decision": "approve"}, http.StatusOK, nil)
+		var st planDetail
+		a.do("POST", fmt.Sprintf("%s/steps/%d/decisions", base, n), cso.Token, map[string]any{"decision": "approve"}, http.StatusOK, &st)
+		if st.CurrentStep != n+1 {
+			t.Fatalf("after approving step %d the plan is at step %d", n, st.CurrentStep)
+		}
+	}
+	fillStep1(t, a, adminToken, base, coord, cso)
+	approve(1)
+	fillRoadmap(t, a, base, coord, now, endsOn)
+	approve(2)
+	a.do("POST", base+"/awareness", coord.Token, map[string]any{"kind": "event", "held_on": now.AddDate(0, 0, -1).Format(time.DateOnly),
+		"audience": "Residents", "description": "Open day at City Hall", "reach": 50, "evidence_url": "https://city.example/open-day"}, http.StatusCreated, nil)
+	approve(3)
+	var problem struct {
+		ID int64 `json:"id"`
+	}
+	a.do("POST", base+"/problems", coord.Token, map[string]any{"title": "Spending is not published", "description": "Once a year, as a scanned PDF",
+		"policy_area": "fiscal openness", "source": "team"}, http.StatusCreated, &problem)
+	a.do("POST", fmt.Sprintf("%s/problems/%d/selection", base, problem.ID), coord.Token, map[string]any{"selected": true}, http.StatusOK, nil)
+	approve(4)
+	var commitment struct {
+		ID int64 `json:"id"`
+	}
+	a.do("POST", base+"/commitments", coord.Token, map[string]any{"problem_id": problem.ID, "title": "Open budget", "starts_on": today, "ends_on": endsOn,
+		"lead_agency": "Finance Directorate", "problem_statement": "Residents cannot follow spending.", "status_quo": "A yearly PDF.",
+		"objective": "Publish spending monthly as open data.", "how_it_solves": "Residents can follow and question spending.",
+		"values": []map[string]any{{"value": "transparency", "justification": "Spending becomes public."}}}, http.StatusCreated, &commitment)
+	var milestone struct {
+		ID int64 `json:"id"`
+	}
+	cbase := fmt.Sprintf("%s/commitments/%d", base, commitment.ID)
+	a.do("POST", cbase+"/milestones", coord.Token, map[string]any{"title": "Monthly spending online", "deliverable": "Monthly open data",
+		"indicator": "Months published", "target": "12 months", "starts_on": today, "due_on": dueOn, "responsible": "Rita Responsible",
+		"responsible_user_id": rita.ID}, http.StatusCreated, &milestone)
+	approve(5)
+	a.do("POST", cbase+"/network", coord.Token, map[string]any{"name": "Finance team", "organisation": "City of Testing", "sector": "government", "role": "lead"}, http.StatusCreated, nil)
+	a.do("POST", cbase+"/network", coord.Token, map[string]any{"name": "Open data NGO", "organisation": "Testing NGO", "sector": "civil_society", "role": "supporter"}, http.StatusCreated, nil)
+	approve(6)
+	a.do("PUT", base+"/vision", coord.Token, map[string]any{"text": "Every resident can see how the city spends."}, http.StatusOK, nil)
+	approve(7)
+
+	// The policy: one reminder, remindAt, expressed as an offset before
+	// the milestone's due time (00:00 UTC of dueOn); no reminder on the
+	// due date, none while overdue.
+	dueAt, _ := time.Parse(time.DateOnly, dueOn)
+	remindAt := time.Now().Add(20 * time.Second).Truncate(time.Second)
+	before := dueAt.Sub(remindAt)
+	a.do("PUT", base+"/settings", coord.Token, map[string]any{"reminder_policy": map[string]any{"before": []string{before.String()}, "on_due": false, "overdue_every": "0s"}}, http.StatusOK, nil)
+	approve(8)
+
+	// Wait until the commitment's workflow runs (its reminder is a timer),
+	// then crash well before the reminder is due.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		var impl struct {
+			Items []struct {
+				Status string `json:"status"`
+			} `json:"items"`
+		}
+		a.do("GET", base+"/implementation", "", nil, http.StatusOK, &impl)
+		if len(impl.Items) == 1 && impl.Items[0].Status == "active" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the commitment's workflow is not running: %+v", impl)
+		}
+	}
+	if time.Until(remindAt) < 2*time.Second {
+		t.Fatalf("setting up took too long: the reminder is due in %v, before the crash could happen", time.Until(remindAt))
+	}
+	if n := countKind(a.inbox(rita.Token), notificationKind, "milestone_reminder"); n != 0 {
+		t.Fatalf("Rita has %d milestone reminders before the reminder time", n)
+	}
+	p.kill9(t)
+	t.Logf("killed %v before the reminder time", time.Until(remindAt).Round(time.Millisecond))
+	time.Sleep(time.Until(remindAt) + 2*time.Second)
+
+	p2, err := tryStartDev(t, cfg)
+	if err != nil && strings.Contains(err.Error(), "address already in use") {
+		cfg.pickPorts(t)
+		p2, err = tryStartDev(t, cfg)
+	}
+	if err != nil {
+		t.Fatalf("restart after kill -9: %v", err)
+	}
+	a = newAPI(t, p2)
+	restarted := time.Now()
+	var got []notification
+	for deadline := time.Now().Add(convergeTimeout); ; time.Sleep(250 * time.Millisecond) {
+		got = a.inbox(rita.Token)
+		if countKind(got, notificationKind, "milestone_reminder") >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no milestone reminder %v after the restart; Rita's inbox: %+v", convergeTimeout, got)
+		}
+	}
+	t.Logf("the reminder was delivered %v after the restart", time.Since(restarted).Round(time.Millisecond))
+	// Exactly once, and it stays once.
+	for end := time.Now().Add(3 * time.Second); time.Now().Before(end); time.Sleep(250 * time.Millisecond) {
+		got = a.inbox(rita.Token)
+		var rem []notification
+		for _, n := range got {
+			if n.Kind == "milestone_reminder" {
+				rem = append(rem, n)
+			}
+		}
+		if len(rem) != 1 || rem[0].PlanID == nil || *rem[0].PlanID != plan.ID || rem[0].Step == nil || *rem[0].Step != 9 {
+			t.Fatalf("Rita's inbox %+v, want exactly one milestone_reminder for step 9 of plan %d", got, plan.ID)
+		}
+	}
+	// Nobody else was reminded: no escalation in this policy.
+	for _, u := range []user{coord, gov, cso} {
+		if n := countKind(a.inbox(u.Token), notificationKind, "milestone_reminder"); n != 0 {
+			t.Errorf("user %d got %d milestone reminders, want none", u.ID, n)
+		}
+	}
+	if code := p2.stop(t); code != 0 {
+		t.Errorf("ogp dev exited %d on SIGTERM, want 0", code)
+	}
+}
