@@ -25,6 +25,8 @@ type outboxStore interface {
 	UserByID(ctx context.Context, id int64) (models.User, error)
 	GetPlan(ctx context.Context, id int64) (models.ActionPlan, error)
 	ListMembers(ctx context.Context, planID int64) ([]models.MemberRow, error)
+	CollectDigest(ctx context.Context, userID int64, key string, until time.Time) ([]models.OutboxEntry, bool, error)
+	FinishDigest(ctx context.Context, userID int64, key string, until time.Time, ids []int64) (bool, error)
 }
 
 // Notify records notifications in the outbox, per recipient and channel,

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
@@ -43,6 +44,10 @@ type Config struct {
 	SMTPFrom          string // OGP_SMTP_FROM: required with SMTPHost
 	SMTPTLS           string // OGP_SMTP_TLS: none, starttls (default) or tls
 	PublicURL         string // OGP_PUBLIC_URL: base of links in messages
+	// DigestInterval is the time between two digests of a user
+	// (OGP_DIGEST_INTERVAL): 0 means daily at the user's hour; shorter
+	// values are for tests and demonstrations.
+	DigestInterval time.Duration
 	// Out receives what is printed for people (the admin token, the
 	// addresses); Log is the structured log.
 	Out io.Writer

@@ -219,7 +219,7 @@ func (st *Stack) startWorker() error {
 }
 
 func (st *Stack) startHTTP() error {
-	engine := &server.TemporalEngine{Client: st.Client, TaskQueue: st.cfg.TaskQueue}
+	engine := &server.TemporalEngine{Client: st.Client, TaskQueue: st.cfg.TaskQueue, DigestInterval: st.cfg.DigestInterval}
 	api := server.New(st.DB, engine, st.cfg.Log.With("component", "http"))
 	ln, err := net.Listen("tcp", st.cfg.HTTPAddr)
 	if err != nil {

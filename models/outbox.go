@@ -26,18 +26,29 @@ const NotificationWebhookFailing = "webhook_failing"
 
 // Outbox statuses.
 const (
-	OutboxPending   = "pending"
+	OutboxPending = "pending"
+	// OutboxQueued is an e-mail held for the user's daily digest: it is
+	// never delivered alone, only listed in the next digest.
+	OutboxQueued    = "queued"
 	OutboxDelivered = "delivered"
 	OutboxFailed    = "failed"
 )
 
+// DefaultDigestHour is the hour (UTC) of the daily digest when the user
+// did not choose one.
+const DefaultDigestHour = 7
+
 // NotificationSettings are the channels a user wants. Without a stored
-// row every channel is on.
+// row every channel is on, and e-mails come one by one.
 type NotificationSettings struct {
-	UserID    int64     `gorm:"column:user_id;primaryKey"`
-	Email     bool      `gorm:"column:email"`
-	InApp     bool      `gorm:"column:in_app"`
-	UpdatedAt time.Time `gorm:"column:updated_at"`
+	UserID int64 `gorm:"column:user_id;primaryKey"`
+	Email  bool  `gorm:"column:email"`
+	InApp  bool  `gorm:"column:in_app"`
+	// Digest holds the user's e-mails for one daily digest at DigestHour
+	// (0-23, UTC) instead of one e-mail per notification.
+	Digest     bool      `gorm:"column:digest"`
+	DigestHour int       `gorm:"column:digest_hour"`
+	UpdatedAt  time.Time `gorm:"column:updated_at"`
 }
 
 // TableName implements gorm's Tabler.
@@ -144,6 +155,7 @@ type userChannels struct {
 	Address string `gorm:"column:address"`
 	EmailOn bool   `gorm:"column:email_on"`
 	InAppOn bool   `gorm:"column:in_app_on"`
+	Digest  bool   `gorm:"column:digest"`
 }
 
 // RecordNotifications records the notifications in the outbox, per
@@ -153,7 +165,9 @@ type userChannels struct {
 // many inbox rows were new, and the ids of the entries of these
 // notifications still waiting for an external delivery (e-mail,
 // webhook) — also those recorded by an earlier attempt and not yet
-// delivered, so a retry after a crash resumes their delivery.
+// delivered, so a retry after a crash resumes their delivery. The e-mail
+// of a user who chose the daily digest is recorded as queued and is not
+// returned: the user's DigestWorkflow sends it with the next digest.
 func (db *DB) RecordNotifications(ctx context.Context, ns []Notification, opts OutboxOptions) (inserted int, pending []int64, err error) {
 	if len(ns) == 0 {
 		return 0, nil, nil
@@ -181,7 +195,7 @@ func (db *DB) RecordNotifications(ctx context.Context, ns []Notification, opts O
 	err = db.transaction(ctx, func(tx *gorm.DB) error {
 		var chans []userChannels
 		if err := tx.Table("users AS u").
-			Select("u.id AS user_id, u.email AS address, COALESCE(s.email, TRUE) AS email_on, COALESCE(s.in_app, TRUE) AS in_app_on").
+			Select("u.id AS user_id, u.email AS address, COALESCE(s.email, TRUE) AS email_on, COALESCE(s.in_app, TRUE) AS in_app_on, COALESCE(s.digest, FALSE) AS digest").
 			Joins("LEFT JOIN notification_settings s ON s.user_id = u.id").
 			Where("u.id IN ?", userIDs).Scan(&chans).Error; err != nil {
 			return err
@@ -221,7 +235,11 @@ func (db *DB) RecordNotifications(ctx context.Context, ns []Notification, opts O
 				entries = append(entries, e)
 			}
 			if email {
-				e := entry(n, ChannelEmail, recipient, OutboxPending)
+				status := OutboxPending
+				if c.Digest {
+					status = OutboxQueued
+				}
+				e := entry(n, ChannelEmail, recipient, status)
 				uid := n.UserID
 				e.UserID = &uid
 				entries = append(entries, e)
@@ -367,20 +385,21 @@ func (db *DB) GetNotificationSettings(ctx context.Context, userID int64) (Notifi
 	var s NotificationSettings
 	err := db.Gorm.WithContext(ctx).Where("user_id = ?", userID).Take(&s).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return NotificationSettings{UserID: userID, Email: true, InApp: true}, nil
+		return NotificationSettings{UserID: userID, Email: true, InApp: true, DigestHour: DefaultDigestHour}, nil
 	}
 	normTime(&s.UpdatedAt)
 	return s, dbErr(fmt.Sprintf("notification settings of user %d", userID), err)
 }
 
-// PutNotificationSettings stores the user's channels. At least one must
-// be on (ErrInvalid otherwise, from the schema too).
+// PutNotificationSettings stores the user's channels, keeping the
+// digest choice. At least one must be on (ErrInvalid otherwise, from the
+// schema too).
 func (db *DB) PutNotificationSettings(ctx context.Context, userID int64, email, inApp bool) (NotificationSettings, error) {
 	op := fmt.Sprintf("put notification settings of user %d", userID)
 	if !email && !inApp {
 		return NotificationSettings{}, dbErr(op, invalidf("at least one channel must stay on"))
 	}
-	s := NotificationSettings{UserID: userID, Email: email, InApp: inApp, UpdatedAt: db.now()}
+	s := NotificationSettings{UserID: userID, Email: email, InApp: inApp, DigestHour: DefaultDigestHour, UpdatedAt: db.now()}
 	err := db.Gorm.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "user_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"email", "in_app", "updated_at"}),

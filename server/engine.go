@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -27,6 +28,10 @@ type Engine interface {
 	// 9) and waits for the state it computed; a commitment whose workflow
 	// does not run is 409 implementation_not_started.
 	UpdateCommitment(ctx context.Context, commitmentID int64, name, updateID string, arg any) (ogp.CommitmentState, error)
+	// SignalDigest tells the user's digest workflow its new settings,
+	// starting it when the digest is on; a digest turned off for a user
+	// whose workflow does not run is not an error.
+	SignalDigest(ctx context.Context, userID int64, settings workflows.DigestSettings) error
 	// Ping says whether the engine is reachable.
 	Ping(ctx context.Context) error
 }
@@ -35,6 +40,9 @@ type Engine interface {
 type TemporalEngine struct {
 	Client    client.Client
 	TaskQueue string
+	// DigestInterval is the time between two digests given to new digest
+	// workflows (OGP_DIGEST_INTERVAL); 0 means daily.
+	DigestInterval time.Duration
 }
 
 var _ Engine = (*TemporalEngine)(nil)
@@ -105,6 +113,32 @@ func (t *TemporalEngine) UpdateCommitment(ctx context.Context, commitmentID int6
 func errImplementationNotStarted(commitmentID int64) error {
 	return ogp.Errorf(ogp.EConflict, "implementation_not_started",
 		"commitment %d is not in implementation: its workflow starts when step 8 is approved", commitmentID)
+}
+
+// SignalDigest implements Engine.
+func (t *TemporalEngine) SignalDigest(ctx context.Context, userID int64, settings workflows.DigestSettings) error {
+	id := workflows.DigestWorkflowID(userID)
+	var err error
+	if settings.Enabled {
+		_, err = t.Client.SignalWithStartWorkflow(ctx, id, workflows.SignalDigestSettings, settings, client.StartWorkflowOptions{
+			ID:        id,
+			TaskQueue: t.TaskQueue,
+		}, workflows.WorkflowDigest, workflows.DigestInput{UserID: userID, Settings: settings, Interval: t.DigestInterval})
+	} else {
+		err = t.Client.SignalWorkflow(ctx, id, "", workflows.SignalDigestSettings, settings)
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			// No digest running: nothing is queued either.
+			err = nil
+		}
+	}
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			return ogp.Errorf(ogp.EUnavailable, "engine_timeout", "the workflow engine did not answer in time; retry")
+		}
+		return &engineFailure{fmt.Errorf("signal the digest of user %d: %w", userID, err)}
+	}
+	return nil
 }
 
 // Ping implements Engine.

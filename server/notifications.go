@@ -16,13 +16,14 @@ import (
 
 	"github.com/ogplocal/ogp"
 	"github.com/ogplocal/ogp/models"
+	"github.com/ogplocal/ogp/workflows"
 )
 
 // notificationStore is what the notification channel routes need: each
 // user's channels and each plan's webhooks with their delivery log.
 type notificationStore interface {
 	GetNotificationSettings(ctx context.Context, userID int64) (models.NotificationSettings, error)
-	PutNotificationSettings(ctx context.Context, userID int64, email, inApp bool) (models.NotificationSettings, error)
+	SaveNotificationSettings(ctx context.Context, s models.NotificationSettings) (models.NotificationSettings, error)
 	CreateWebhook(ctx context.Context, w *models.PlanWebhook) error
 	ListWebhooks(ctx context.Context, planID int64) ([]models.PlanWebhook, error)
 	DeleteWebhook(ctx context.Context, planID, id int64) error
@@ -51,18 +52,26 @@ func (s *Server) registerNotificationRoutes(api *echo.Group, auth echo.Middlewar
 	api.GET("/action-plans/:id/webhooks/:webhook_id/deliveries", s.listWebhookDeliveries, auth)
 }
 
-// NotificationSettingsResponse is the caller's channels.
+// NotificationSettingsResponse is the caller's channels and digest.
 type NotificationSettingsResponse struct {
-	Email bool `json:"email"`
-	InApp bool `json:"in_app"`
+	Email      bool `json:"email"`
+	InApp      bool `json:"in_app"`
+	Digest     bool `json:"digest"`
+	DigestHour int  `json:"digest_hour"`
 }
 
 // notificationSettingsRequest is the body of PUT /me/notification-settings;
-// both fields are required, so a client never switches a channel by
-// omission.
+// both channels are required, so a client never switches a channel by
+// omission. The digest fields are optional: omitted, they stay as stored.
 type notificationSettingsRequest struct {
-	Email *bool `json:"email"`
-	InApp *bool `json:"in_app"`
+	Email      *bool `json:"email"`
+	InApp      *bool `json:"in_app"`
+	Digest     *bool `json:"digest"`
+	DigestHour *int  `json:"digest_hour"`
+}
+
+func notificationSettingsResponse(st models.NotificationSettings) NotificationSettingsResponse {
+	return NotificationSettingsResponse{Email: st.Email, InApp: st.InApp, Digest: st.Digest, DigestHour: st.DigestHour}
 }
 
 func (s *Server) getNotificationSettings(c echo.Context) error {
@@ -70,7 +79,7 @@ func (s *Server) getNotificationSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, NotificationSettingsResponse{Email: st.Email, InApp: st.InApp})
+	return c.JSON(http.StatusOK, notificationSettingsResponse(st))
 }
 
 func (s *Server) putNotificationSettings(c echo.Context) error {
@@ -84,11 +93,36 @@ func (s *Server) putNotificationSettings(c echo.Context) error {
 	if !*req.Email && !*req.InApp {
 		return ogp.Errorf(ogp.EUnprocessable, "no_channel", "at least one channel must stay on: email or in_app")
 	}
-	st, err := s.store.PutNotificationSettings(c.Request().Context(), currentUser(c).ID, *req.Email, *req.InApp)
+	if req.DigestHour != nil && (*req.DigestHour < 0 || *req.DigestHour > 23) {
+		return ogp.Errorf(ogp.EUnprocessable, "invalid_digest_hour", "digest_hour is the hour of the daily digest in UTC: 0 to 23")
+	}
+	ctx := c.Request().Context()
+	userID := currentUser(c).ID
+	old, err := s.store.GetNotificationSettings(ctx, userID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, NotificationSettingsResponse{Email: st.Email, InApp: st.InApp})
+	next := old
+	next.UserID, next.Email, next.InApp = userID, *req.Email, *req.InApp
+	if req.Digest != nil {
+		next.Digest = *req.Digest
+	}
+	if req.DigestHour != nil {
+		next.DigestHour = *req.DigestHour
+	}
+	st, err := s.store.SaveNotificationSettings(ctx, next)
+	if err != nil {
+		return err
+	}
+	// The stored settings come first: a failed signal is retried by
+	// repeating the PUT, and the digest workflow is told only what holds.
+	// Settings without a digest, before or after, need no workflow.
+	if st.Digest || old.Digest {
+		if err := s.engine.SignalDigest(ctx, userID, workflows.DigestSettings{Enabled: st.Digest, Hour: st.DigestHour}); err != nil {
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, notificationSettingsResponse(st))
 }
 
 // webhookRequest is the body of POST .../webhooks.

@@ -33,6 +33,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 		r.RegisterActivityWithOptions(acts.CheckStep, activity.RegisterOptions{Name: workflows.ActivityCheckStep})
 		r.RegisterActivityWithOptions(acts.LoadCommitments, activity.RegisterOptions{Name: workflows.ActivityLoadCommitments})
 		r.RegisterActivityWithOptions(acts.ProjectCommitment, activity.RegisterOptions{Name: workflows.ActivityProjectCommitment})
+		r.RegisterActivityWithOptions(acts.SendDigest, activity.RegisterOptions{Name: workflows.ActivitySendDigest})
 	}
 }
 
@@ -41,4 +42,5 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.ActionPlanWorkflow, workflow.RegisterOptions{Name: ogp.WorkflowActionPlan})
 	r.RegisterWorkflowWithOptions(workflows.CommitmentWorkflow, workflow.RegisterOptions{Name: ogp.WorkflowCommitment})
+	r.RegisterWorkflowWithOptions(workflows.DigestWorkflow, workflow.RegisterOptions{Name: workflows.WorkflowDigest})
 }
