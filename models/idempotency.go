@@ -14,6 +14,12 @@ import (
 // client retry, short enough that the table stays small.
 const IdempotencyTTL = 24 * time.Hour
 
+// IdempotencyAbandonAfter is when a reservation that never got its answer
+// (its process died mid-request) is given up, so the client's retry runs
+// instead of being told "in progress" for a day. Every request finishes
+// well within it (the HTTP server's write timeout is two minutes).
+const IdempotencyAbandonAfter = 5 * time.Minute
+
 // IdempotencyRecord is a request made with an Idempotency-Key, and its
 // response once it has one (Status 0: still running).
 type IdempotencyRecord struct {
@@ -32,14 +38,16 @@ func (IdempotencyRecord) TableName() string { return "idempotency_records" }
 // ReserveIdempotencyKey claims (userID, key) for a request. It returns
 // reserved=true when the caller should run the request, or the existing
 // record (finished or still running) when the key was used before.
-// Expired records are forgotten first.
+// Expired records, and reservations abandoned by a crash, are forgotten
+// first.
 func (db *DB) ReserveIdempotencyKey(ctx context.Context, userID int64, key, requestHash string) (IdempotencyRecord, bool, error) {
 	op := fmt.Sprintf("reserve idempotency key for user %d", userID)
 	var rec IdempotencyRecord
 	reserved := false
 	err := db.transaction(ctx, func(tx *gorm.DB) error {
 		now := db.now()
-		if err := tx.Where("user_id = ? AND key = ? AND created_at < ?", userID, key, now.Add(-IdempotencyTTL)).
+		if err := tx.Where("user_id = ? AND key = ? AND (created_at < ? OR (status = 0 AND created_at < ?))",
+			userID, key, now.Add(-IdempotencyTTL), now.Add(-IdempotencyAbandonAfter)).
 			Delete(&IdempotencyRecord{}).Error; err != nil {
 			return err
 		}
