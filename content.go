@@ -60,6 +60,10 @@ type Content struct {
 	Commitments []Commitment `json:"commitments"`
 	// Step 7: the strategic vision.
 	Vision *StrategicVision `json:"vision,omitempty"`
+	// Step 10: the learning plan, and whether a results assessment round
+	// is published.
+	LearningPlan     *LearningPlan `json:"learning_plan,omitempty"`
+	ResultsPublished bool          `json:"results_published,omitempty"`
 }
 
 // ContentHomeStep is the step whose approval closes a part of the content.
@@ -75,9 +79,8 @@ const (
 	HomeVision      = 7
 )
 
-// CheckStep runs the gate rules of step n on the plan's content. Steps 9
-// and 10 have no content gate here: implementation and learning bring
-// their own.
+// CheckStep runs the gate rules of step n on the plan's content. Step 9
+// has no content gate: implementation is gated by its commitments.
 func CheckStep(n int, p PlanContext, c Content) []Violation {
 	switch n {
 	case 1:
@@ -94,6 +97,8 @@ func CheckStep(n int, p PlanContext, c Content) []Violation {
 		return checkSupportNetwork(p, c)
 	case 7:
 		return checkDraft(p, c)
+	case HomeLearning:
+		return checkLearn(p, c)
 	case 8:
 		// Validation approves the whole plan: everything drafted must
 		// still hold, whatever changed since its own step.
@@ -151,6 +156,11 @@ func ContentForStep(n int, c Content) any {
 		return struct {
 			Commitments []Commitment `json:"commitments"`
 		}{c.Commitments}
+	case HomeLearning:
+		return struct {
+			LearningPlan     *LearningPlan `json:"learning_plan,omitempty"`
+			ResultsPublished bool          `json:"results_published"`
+		}{c.LearningPlan, c.ResultsPublished}
 	case 7, 8:
 		c.Problems = PublishedProblems(c.Problems)
 		return c

@@ -24,6 +24,8 @@ type Store interface {
 	CreateNotifications(ctx context.Context, ns []models.Notification) (int, error)
 	SubmitContent(ctx context.Context, planID int64, step, round int, check func(ogp.Content) []ogp.Violation) (models.SubmitResult, error)
 	LoadContent(ctx context.Context, planID int64) (ogp.Content, error)
+	CollectEvidence(ctx context.Context, roundID int64) (string, []ogp.ChecklistItem, error)
+	ApplyRoundProjection(ctx context.Context, st ogp.AssessmentRoundState, events []ogp.Event) error
 	outboxStore
 }
 

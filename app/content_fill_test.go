@@ -22,5 +22,7 @@ func (p people) fillStep(t *testing.T, planID int64, n int) {
 		p.fillSupportNetwork(t, planID)
 	case 7:
 		p.fillVision(t, planID)
+	case 10:
+		p.fillLearning(t, planID)
 	}
 }

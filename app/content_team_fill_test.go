@@ -2,9 +2,27 @@ package app_test
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 )
+
+// monitors remembers, per stack (its base URL: parallel tests run
+// stacks whose plan ids collide) and plan, the token of the
+// monitoring-body member fillTeamForumMonitoring created, for the
+// assessment rounds of step 10.
+var monitors = struct {
+	sync.Mutex
+	token map[string]string
+}{token: map[string]string{}}
+
+// monitorToken is the token of the plan's monitoring-body member on the
+// stack at base ("" when step 1 was not filled by fillTeamForumMonitoring).
+func monitorToken(base string, planID int64) string {
+	monitors.Lock()
+	defer monitors.Unlock()
+	return monitors.token[fmt.Sprintf("%s/%d", base, planID)]
+}
 
 // fillTeamForumMonitoring records a step 1 that passes the gate: Sofia
 // (coordinator, government) and Eleni (civil society) on the team, a
@@ -41,6 +59,9 @@ func (p people) fillTeamForumMonitoring(t *testing.T, planID int64) {
 	var monitor user
 	c.as(adminToken).do("POST", "/api/v1/users", map[string]any{"name": "Vouliwatch Monitor",
 		"email": fmt.Sprintf("monitor-%d-%d@vouliwatch.example", planID, time.Now().UnixNano())}, 201, &monitor)
+	monitors.Lock()
+	monitors.token[fmt.Sprintf("%s/%d", c.base, planID)] = monitor.Token
+	monitors.Unlock()
 	c.do("PUT", fmt.Sprintf("%s/members/%d", base, monitor.ID), map[string]any{"roles": []string{"monitoring_body"}, "sector": "civil_society"}, 200, nil)
 	c.do("PUT", base+"/monitoring-body", map[string]any{"name": "Vouliwatch", "kind": "organisation",
 		"independence_statement": "Vouliwatch receives no funding from the City of Athens and none of its people sit on the team."}, 200, nil)

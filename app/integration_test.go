@@ -502,7 +502,8 @@ func walkthrough(t *testing.T, databaseURL string) {
 	if got := inboxKinds(p.coordinator); got["step_reminder"] != 1 || got["step_approved"] != 10 || got["changes_requested"] != 1 || got["decision_needed"] != 0 {
 		t.Errorf("coordinator inbox %v", got)
 	}
-	if got := inboxKinds(p.gov); got["decision_needed"] != 11 || len(got) != 1 {
+	// and the results round's draft and report (step 10).
+	if got := inboxKinds(p.gov); got["decision_needed"] != 11 || got["assessment_draft_published"] != 1 || got["assessment_published"] != 1 || len(got) != 3 {
 		t.Errorf("government approver inbox %v", got)
 	}
 	if got := inboxKinds(p.contributor); len(got) != 0 {

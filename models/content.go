@@ -189,7 +189,7 @@ func (db *DB) LoadContent(ctx context.Context, planID int64) (ogp.Content, error
 func loadContent(tx *gorm.DB, planID int64) (ogp.Content, error) {
 	var c ogp.Content
 	for _, load := range []func(*gorm.DB, int64, *ogp.Content) error{
-		loadTeamForumMonitoring, loadRoadmap, loadAwareness, loadProblems, loadCommitments, loadVision,
+		loadTeamForumMonitoring, loadRoadmap, loadAwareness, loadProblems, loadCommitments, loadVision, loadLearning,
 	} {
 		if err := load(tx, planID, &c); err != nil {
 			return c, err

@@ -32,6 +32,7 @@ type ContentStore interface {
 	visionStore
 	notificationStore
 	calendarStore
+	learningStore
 }
 
 // registerContentRoutes adds the co-creation content routes, area by area.
@@ -48,6 +49,7 @@ func (s *Server) registerContentRoutes(api *echo.Group, authOnly echo.Middleware
 	s.registerImplementationRoutes(api, auth)
 	s.registerCalendarRoutes(api, auth)
 	s.registerNotificationRoutes(api, auth)
+	s.registerLearningRoutes(api, auth)
 }
 
 // requireCoordinator refuses a change by anyone but the plan's

@@ -32,6 +32,12 @@ type Engine interface {
 	// starting it when the digest is on; a digest turned off for a user
 	// whose workflow does not run is not an error.
 	SignalDigest(ctx context.Context, userID int64, settings workflows.DigestSettings) error
+	// StartRound starts an assessment round's workflow; starting one that
+	// runs already is not an error.
+	StartRound(ctx context.Context, in ogp.RoundStart) error
+	// UpdateRound sends an update to a round's workflow and waits for the
+	// state it computed.
+	UpdateRound(ctx context.Context, roundID int64, name, updateID string, arg any) (ogp.AssessmentRoundState, error)
 	// Ping says whether the engine is reachable.
 	Ping(ctx context.Context) error
 }
@@ -113,6 +119,49 @@ func (t *TemporalEngine) UpdateCommitment(ctx context.Context, commitmentID int6
 func errImplementationNotStarted(commitmentID int64) error {
 	return ogp.Errorf(ogp.EConflict, "implementation_not_started",
 		"commitment %d is not in implementation: its workflow starts when step 8 is approved", commitmentID)
+}
+
+// StartRound implements Engine.
+func (t *TemporalEngine) StartRound(ctx context.Context, in ogp.RoundStart) error {
+	_, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       ogp.AssessmentRoundWorkflowID(in.RoundID),
+		TaskQueue:                t.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}, ogp.WorkflowAssessmentRound, workflows.RoundInput{Start: &in})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil
+	}
+	if err != nil {
+		return &engineFailure{fmt.Errorf("start the round's workflow: %w", err)}
+	}
+	return nil
+}
+
+// UpdateRound implements Engine.
+func (t *TemporalEngine) UpdateRound(ctx context.Context, roundID int64, name, updateID string, arg any) (ogp.AssessmentRoundState, error) {
+	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   ogp.AssessmentRoundWorkflowID(roundID),
+		UpdateID:     updateID,
+		UpdateName:   name,
+		Args:         []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var st ogp.AssessmentRoundState
+	if err == nil {
+		err = h.Get(ctx, &st)
+	}
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if workflows.DomainError(err) == nil && errors.As(err, &nf) {
+			// The round's workflow ended: it is published or cancelled.
+			return ogp.AssessmentRoundState{}, ogp.Errorf(ogp.EConflict, "round_closed",
+				"round %d is closed (published or cancelled): its report can no longer change", roundID)
+		}
+		return ogp.AssessmentRoundState{}, engineError(err)
+	}
+	return st, nil
 }
 
 // SignalDigest implements Engine.

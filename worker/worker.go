@@ -34,6 +34,8 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 		r.RegisterActivityWithOptions(acts.LoadCommitments, activity.RegisterOptions{Name: workflows.ActivityLoadCommitments})
 		r.RegisterActivityWithOptions(acts.ProjectCommitment, activity.RegisterOptions{Name: workflows.ActivityProjectCommitment})
 		r.RegisterActivityWithOptions(acts.SendDigest, activity.RegisterOptions{Name: workflows.ActivitySendDigest})
+		r.RegisterActivityWithOptions(acts.CollectEvidence, activity.RegisterOptions{Name: workflows.ActivityCollectEvidence})
+		r.RegisterActivityWithOptions(acts.ProjectRound, activity.RegisterOptions{Name: workflows.ActivityProjectRound})
 	}
 }
 
@@ -43,4 +45,5 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.ActionPlanWorkflow, workflow.RegisterOptions{Name: ogp.WorkflowActionPlan})
 	r.RegisterWorkflowWithOptions(workflows.CommitmentWorkflow, workflow.RegisterOptions{Name: ogp.WorkflowCommitment})
 	r.RegisterWorkflowWithOptions(workflows.DigestWorkflow, workflow.RegisterOptions{Name: workflows.WorkflowDigest})
+	r.RegisterWorkflowWithOptions(workflows.AssessmentRoundWorkflow, workflow.RegisterOptions{Name: ogp.WorkflowAssessmentRound})
 }

@@ -1,0 +1,35 @@
+package activities
+
+import (
+	"context"
+	"errors"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/ogplocal/ogp/models"
+	"github.com/ogplocal/ogp/workflows"
+)
+
+// CollectEvidence takes the round's immutable evidence snapshot (once: a
+// retry answers the stored hash) and, for co-creation rounds, the process
+// checklist pre-filled from it.
+func (a *Activities) CollectEvidence(ctx context.Context, in workflows.CollectEvidenceInput) (workflows.CollectEvidenceResult, error) {
+	hash, prefill, err := a.Store.CollectEvidence(ctx, in.RoundID)
+	if errors.Is(err, models.ErrNotFound) {
+		return workflows.CollectEvidenceResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "evidence_refused", err)
+	}
+	if err != nil {
+		return workflows.CollectEvidenceResult{}, err
+	}
+	return workflows.CollectEvidenceResult{Hash: hash, Prefill: prefill}, nil
+}
+
+// ProjectRound writes a round's state and new audit events to the
+// database; idempotent and order-safe (models.DB.ApplyRoundProjection).
+func (a *Activities) ProjectRound(ctx context.Context, in workflows.ProjectRoundInput) error {
+	err := a.Store.ApplyRoundProjection(ctx, in.State, in.Events)
+	if errors.Is(err, models.ErrNotFound) || errors.Is(err, models.ErrInvalid) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), "projection_refused", err)
+	}
+	return err
+}
