@@ -135,5 +135,8 @@ type SetSettingsInput struct {
 	// ReminderPolicy, when set, replaces the plan's milestone reminder
 	// policy; nil leaves it unchanged.
 	ReminderPolicy *ReminderPolicy `json:"reminder_policy,omitempty"`
-	Actor          Actor           `json:"actor"`
+	// RoundSchedule, when not nil, replaces the plan's round schedule (an
+	// empty list clears it); entries already opened must stay unchanged.
+	RoundSchedule []ScheduledRound `json:"round_schedule"`
+	Actor         Actor            `json:"actor"`
 }

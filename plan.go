@@ -44,6 +44,9 @@ type PlanState struct {
 	// is closed or the period has ended.
 	Commitments         []CommitmentRun `json:"commitments,omitempty"`
 	ImplementationEnded bool            `json:"implementation_ended,omitempty"`
+	// RoundSchedule are the assessment rounds the workflow opens on its
+	// own when they are due (set_settings).
+	RoundSchedule []ScheduledRound `json:"round_schedule,omitempty"`
 	// Version increases with every change, so projections can refuse to
 	// overwrite newer rows with older ones.
 	Version int64 `json:"version"`
@@ -681,9 +684,9 @@ func (s *PlanState) ApplyRemoveMember(in RemoveMemberInput, now time.Time) []Eve
 }
 
 // ValidateSetSettings checks a set_settings request. A reminder interval
-// of 0 leaves the interval unchanged when a reminder policy is given (a
-// request may change only the policy); without a policy it is refused as
-// before.
+// of 0 leaves the interval unchanged when a reminder policy or a round
+// schedule is given (a request may change only those); without either it
+// is refused as before.
 func (s *PlanState) ValidateSetSettings(in SetSettingsInput) error {
 	if !s.canManage(in.Actor) {
 		return Errorf(EForbidden, "not_coordinator", "only the plan's coordinator may change settings")
@@ -691,7 +694,7 @@ func (s *PlanState) ValidateSetSettings(in SetSettingsInput) error {
 	if err := s.requireOpen(); err != nil {
 		return err
 	}
-	if (in.ReminderIntervalDays != 0 || in.ReminderPolicy == nil) && (in.ReminderIntervalDays < 1 || in.ReminderIntervalDays > 365) {
+	if (in.ReminderIntervalDays != 0 || (in.ReminderPolicy == nil && in.RoundSchedule == nil)) && (in.ReminderIntervalDays < 1 || in.ReminderIntervalDays > 365) {
 		return Errorf(EUnprocessable, "invalid_reminder_interval", "reminder_interval_days must be between 1 and 365")
 	}
 	if in.ReminderPolicy != nil {
@@ -703,6 +706,11 @@ func (s *PlanState) ValidateSetSettings(in SetSettingsInput) error {
 		// is refused rather than silently ignored.
 		if len(s.Commitments) > 0 && !in.ReminderPolicy.Equal(s.EffectiveReminderPolicy()) {
 			return Errorf(EConflict, "implementation_started", "the reminder policy cannot change once implementation has started: the commitments run with the policy they started with")
+		}
+	}
+	if in.RoundSchedule != nil {
+		if err := s.validateRoundSchedule(in.RoundSchedule); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -731,6 +739,9 @@ func (s *PlanState) ApplySetSettings(in SetSettingsInput, now time.Time) []Event
 		cp.Before = slices.Clone(p.Before)
 		s.ReminderPolicy = &cp
 		payload["reminder_policy"] = cp
+	}
+	if in.RoundSchedule != nil && s.applyRoundSchedule(in.RoundSchedule) {
+		payload["round_schedule"] = slices.Clone(s.RoundSchedule)
 	}
 	if len(payload) == 0 {
 		return nil

@@ -26,6 +26,8 @@ type Store interface {
 	LoadContent(ctx context.Context, planID int64) (ogp.Content, error)
 	CollectEvidence(ctx context.Context, roundID int64) (string, []ogp.ChecklistItem, error)
 	ApplyRoundProjection(ctx context.Context, st ogp.AssessmentRoundState, events []ogp.Event) error
+	CreateScheduledRound(ctx context.Context, planID int64, kind ogp.AssessmentKind, key string) (models.RoundRecord, error)
+	RoundStart(ctx context.Context, rec models.RoundRecord, durations [4]time.Duration) (ogp.RoundStart, error)
 	outboxStore
 }
 

@@ -3,9 +3,11 @@ package activities
 import (
 	"context"
 	"errors"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/ogplocal/ogp"
 	"github.com/ogplocal/ogp/models"
 	"github.com/ogplocal/ogp/workflows"
 )
@@ -32,4 +34,19 @@ func (a *Activities) ProjectRound(ctx context.Context, in workflows.ProjectRound
 		return temporal.NewNonRetryableApplicationError(err.Error(), "projection_refused", err)
 	}
 	return err
+}
+
+// OpenScheduledRound records the round of one entry of the plan's round
+// schedule, as the API does but opened by no one (opened_by 0: the
+// schedule), and returns what its workflow starts from (default stage
+// durations). Idempotent per entry: a retry finds the round by its key.
+func (a *Activities) OpenScheduledRound(ctx context.Context, in workflows.OpenScheduledRoundInput) (ogp.RoundStart, error) {
+	rec, err := a.Store.CreateScheduledRound(ctx, in.PlanID, in.Kind, in.Key)
+	if errors.Is(err, models.ErrInvalid) {
+		return ogp.RoundStart{}, temporal.NewNonRetryableApplicationError(err.Error(), "round_refused", err)
+	}
+	if err != nil {
+		return ogp.RoundStart{}, err
+	}
+	return a.Store.RoundStart(ctx, rec, [4]time.Duration{})
 }

@@ -60,6 +60,14 @@ func startDev(t *testing.T, cfg app.Config) *app.Stack {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	st, err := app.StartDev(ctx, cfg)
+	// Another test process can take the free port picked for Temporal
+	// between the pick and the bind: pick another and try again.
+	for retry := 0; err != nil && retry < 3 && strings.Contains(err.Error(), "port not available"); retry++ {
+		if cfg.TemporalPort, err = devserver.FreePort(); err != nil {
+			t.Fatal(err)
+		}
+		st, err = app.StartDev(ctx, cfg)
+	}
 	if err != nil {
 		t.Fatalf("start dev stack: %v", err)
 	}
@@ -329,6 +337,24 @@ func walkthrough(t *testing.T, databaseURL string) {
 		t.Errorf("due date not set: %+v", state.Steps[1])
 	}
 	p.coordinator.do("PUT", base+"/steps/4/due-date", map[string]any{"due_on": "2028-04-30"}, 200, &state)
+	// Assessment rounds scheduled ahead: opened by the plan's workflow on
+	// their dates, once the plan's progress allows them.
+	var scheduled struct {
+		RoundSchedule []struct {
+			Kind    string `json:"kind"`
+			OpensOn string `json:"opens_on"`
+			Opened  bool   `json:"opened"`
+		} `json:"round_schedule"`
+	}
+	p.coordinator.do("PUT", base+"/settings", map[string]any{"round_schedule": []map[string]any{
+		{"kind": "implementation", "opens_on": "2028-01-15"}, {"kind": "results", "opens_on": "2028-06-30"}}}, 200, &scheduled)
+	if len(scheduled.RoundSchedule) != 2 || scheduled.RoundSchedule[1].Kind != "results" || scheduled.RoundSchedule[0].Opened {
+		t.Errorf("round schedule %+v", scheduled.RoundSchedule)
+	}
+	p.coordinator.problem("PUT", base+"/settings", map[string]any{"round_schedule": []map[string]any{
+		{"kind": "results", "opens_on": "2031-01-01"}}}, 422, "date_outside_period")
+	p.coordinator.problem("PUT", base+"/settings", map[string]any{"round_schedule": []map[string]any{
+		{"kind": "co_creation", "opens_on": "2028-01-01"}}}, 422, "invalid_kind")
 	var cleared planState
 	p.coordinator.do("PUT", base+"/steps/4/due-date", map[string]any{"due_on": nil}, 200, &cleared)
 	if cleared.Steps[3].DueOn != "" || cleared.Steps[1].DueOn != "2028-03-31" {
@@ -738,6 +764,12 @@ func TestSeparateServerAndWorker(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	temporal, err := devserver.Start(ctx, devserver.Config{DatabaseFile: filepath.Join(dir, "cluster.db"), FrontendPort: port})
+	for retry := 0; err != nil && retry < 3 && strings.Contains(err.Error(), "port not available"); retry++ {
+		if port, err = devserver.FreePort(); err != nil {
+			t.Fatal(err)
+		}
+		temporal, err = devserver.Start(ctx, devserver.Config{DatabaseFile: filepath.Join(dir, "cluster.db"), FrontendPort: port})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

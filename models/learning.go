@@ -41,12 +41,16 @@ func (learningPlanRow) TableName() string { return "learning_plans" }
 // RoundRecord is an assessment round as last projected. State is the
 // round's whole public state, JSON (ogp.AssessmentRoundState).
 type RoundRecord struct {
-	ID           int64      `gorm:"column:id;primaryKey"`
-	PlanID       int64      `gorm:"column:plan_id"`
-	Kind         string     `gorm:"column:kind"`
-	Stage        string     `gorm:"column:stage"`
-	OpenedBy     *int64     `gorm:"column:opened_by"`
-	WorkflowID   *string    `gorm:"column:workflow_id"`
+	ID         int64   `gorm:"column:id;primaryKey"`
+	PlanID     int64   `gorm:"column:plan_id"`
+	Kind       string  `gorm:"column:kind"`
+	Stage      string  `gorm:"column:stage"`
+	OpenedBy   *int64  `gorm:"column:opened_by"`
+	WorkflowID *string `gorm:"column:workflow_id"`
+	// ScheduleKey names the plan's schedule entry a scheduled round was
+	// opened for (ogp.ScheduledRoundKey); nil for a round opened through
+	// the API.
+	ScheduleKey  *string    `gorm:"column:schedule_key"`
 	EvidenceHash string     `gorm:"column:evidence_hash"`
 	ReportHash   string     `gorm:"column:report_hash"`
 	PublishedAt  *time.Time `gorm:"column:published_at"`
@@ -171,19 +175,112 @@ func loadLearning(tx *gorm.DB, planID int64, c *ogp.Content) error {
 // CreateRound records a new round, opened by openedBy, before its
 // workflow starts (its id names the workflow).
 func (db *DB) CreateRound(ctx context.Context, planID int64, kind ogp.AssessmentKind, openedBy int64) (RoundRecord, error) {
-	now := db.now()
-	r := RoundRecord{PlanID: planID, Kind: string(kind), Stage: string(ogp.StageCollectingEvidence), OpenedBy: &openedBy,
-		State: "{}", CreatedAt: now, UpdatedAt: now}
-	err := db.transaction(ctx, func(tx *gorm.DB) error {
-		if err := tx.Create(&r).Error; err != nil {
-			return err
-		}
-		id := ogp.AssessmentRoundWorkflowID(r.ID)
-		r.WorkflowID = &id
-		return tx.Model(&RoundRecord{}).Where("id = ?", r.ID).Update("workflow_id", id).Error
+	var r RoundRecord
+	err := db.transaction(ctx, func(tx *gorm.DB) (err error) {
+		r, err = createRound(tx, db.now(), planID, kind, openedBy, nil)
+		return err
 	})
 	return r, dbErr(fmt.Sprintf("create %s round of plan %d", kind, planID), err)
 }
+
+// CreateScheduledRound records the round of one entry of the plan's round
+// schedule, exactly as CreateRound does but opened by no one (0: the
+// plan's workflow opened it on time). Idempotent per key: the round
+// already recorded for key is returned as it is.
+func (db *DB) CreateScheduledRound(ctx context.Context, planID int64, kind ogp.AssessmentKind, key string) (RoundRecord, error) {
+	op := fmt.Sprintf("create scheduled %s round %q of plan %d", kind, key, planID)
+	if key == "" {
+		return RoundRecord{}, dbErr(op, invalidf("empty schedule key"))
+	}
+	var r RoundRecord
+	err := db.transaction(ctx, func(tx *gorm.DB) error {
+		err := tx.Where("schedule_key = ?", key).Take(&r).Error
+		if err == nil {
+			if r.PlanID != planID || r.Kind != string(kind) {
+				return invalidf("schedule key %q names round %d (%s of plan %d)", key, r.ID, r.Kind, r.PlanID)
+			}
+			return nil
+		}
+		if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		r, err = createRound(tx, db.now(), planID, kind, 0, &key)
+		return err
+	})
+	return r, dbErr(op, err)
+}
+
+// createRound inserts a round and names its workflow after its id.
+// openedBy 0 (a scheduled round) is stored as NULL.
+func createRound(tx *gorm.DB, now time.Time, planID int64, kind ogp.AssessmentKind, openedBy int64, key *string) (RoundRecord, error) {
+	r := RoundRecord{PlanID: planID, Kind: string(kind), Stage: string(ogp.StageCollectingEvidence),
+		ScheduleKey: key, State: "{}", CreatedAt: now, UpdatedAt: now}
+	if openedBy != 0 {
+		r.OpenedBy = &openedBy
+	}
+	if err := tx.Create(&r).Error; err != nil {
+		return r, err
+	}
+	id := ogp.AssessmentRoundWorkflowID(r.ID)
+	r.WorkflowID = &id
+	return r, tx.Model(&RoundRecord{}).Where("id = ?", r.ID).Update("workflow_id", id).Error
+}
+
+// RoundStart builds what round rec's workflow starts from: the plan's
+// roster, its team (for the independence rule) and its commitments as
+// they stand now, with the stage durations given (zero: default). The API
+// and the scheduled opening both use it.
+func (db *DB) RoundStart(ctx context.Context, rec RoundRecord, durations [4]time.Duration) (ogp.RoundStart, error) {
+	p, err := db.GetPlan(ctx, rec.PlanID)
+	if err != nil {
+		return ogp.RoundStart{}, err
+	}
+	members, err := db.ListMembers(ctx, rec.PlanID)
+	if err != nil {
+		return ogp.RoundStart{}, err
+	}
+	content, err := db.LoadContent(ctx, rec.PlanID)
+	if err != nil {
+		return ogp.RoundStart{}, err
+	}
+	for i, d := range durations {
+		if d <= 0 {
+			durations[i] = DefaultRoundStageFor
+		}
+	}
+	var openedBy int64
+	if rec.OpenedBy != nil {
+		openedBy = *rec.OpenedBy
+	}
+	start := ogp.RoundStart{RoundID: rec.ID, PlanID: p.ID, PlanTitle: p.Title, Kind: ogp.AssessmentKind(rec.Kind), OpenedBy: openedBy,
+		Members: make([]ogp.Member, 0, len(members)), Commitments: make([]ogp.RoundCommitment, 0, len(content.Commitments)),
+		SelfAssessmentFor: durations[0], AssessmentFor: durations[1], CommentFor: durations[2], FinalisingFor: durations[3],
+		ParentWorkflowID: ogp.ActionPlanWorkflowID(p.ID)}
+	for _, m := range members {
+		mm := ogp.Member{UserID: m.UserID, Sector: ogp.Sector(m.Sector)}
+		for _, r := range m.RoleList() {
+			mm.Roles = append(mm.Roles, ogp.Role(r))
+		}
+		start.Members = append(start.Members, mm)
+	}
+	// The workflow applies the independence rule to every change too: it
+	// needs the team as it stands when the round opens.
+	for _, tm := range content.Team {
+		start.Team = append(start.Team, tm.UserID)
+	}
+	for _, cm := range content.Commitments {
+		rc := ogp.RoundCommitment{CommitmentID: cm.ID, Number: cm.Number, Title: cm.Title, LeadUserID: cm.LeadUserID, Milestones: []int64{}}
+		for _, m := range cm.Milestones {
+			rc.Milestones = append(rc.Milestones, m.ID)
+		}
+		start.Commitments = append(start.Commitments, rc)
+	}
+	return start, nil
+}
+
+// DefaultRoundStageFor is a round stage's default duration (the issue:
+// 14 days each).
+const DefaultRoundStageFor = 14 * 24 * time.Hour
 
 // Round reads one round of the plan (ErrNotFound for a round of another
 // plan).

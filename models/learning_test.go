@@ -272,3 +272,39 @@ func TestCollectEvidence(t *testing.T) {
 		}
 	})
 }
+
+// TestCreateScheduledRound: a scheduled round is recorded once per key,
+// opened by no one, and starts from the plan as it stands.
+func TestCreateScheduledRound(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		r, _, _ := implementationPlan(t, db, "scheduled")
+		plan := r.plan.ID
+		key := fmt.Sprintf("plan-%d/schedule-1/results/2027-06-30", plan)
+		rec, err := db.CreateScheduledRound(ctx, plan, ogp.AssessResults, key)
+		if err != nil || rec.OpenedBy != nil || rec.ScheduleKey == nil || *rec.ScheduleKey != key ||
+			rec.WorkflowID == nil || *rec.WorkflowID != ogp.AssessmentRoundWorkflowID(rec.ID) {
+			t.Fatalf("scheduled round %+v: %v", rec, err)
+		}
+		again, err := db.CreateScheduledRound(ctx, plan, ogp.AssessResults, key)
+		if err != nil || again.ID != rec.ID {
+			t.Fatalf("retry: round %d (%v), want the same round %d", again.ID, err, rec.ID)
+		}
+		if _, err := db.CreateScheduledRound(ctx, plan, ogp.AssessImplementation, key); !errors.Is(err, models.ErrInvalid) {
+			t.Fatalf("same key, another kind: %v, want invalid", err)
+		}
+		other, err := db.CreateScheduledRound(ctx, plan, ogp.AssessResults, key+"x")
+		if err != nil || other.ID == rec.ID {
+			t.Fatalf("another key: %+v %v", other, err)
+		}
+		start, err := db.RoundStart(ctx, rec, [4]time.Duration{})
+		if err != nil || start.RoundID != rec.ID || start.PlanID != plan || start.Kind != ogp.AssessResults || start.OpenedBy != 0 ||
+			start.SelfAssessmentFor != models.DefaultRoundStageFor || start.ParentWorkflowID != ogp.ActionPlanWorkflowID(plan) || len(start.Members) == 0 {
+			t.Fatalf("round start %+v: %v", start, err)
+		}
+		rounds, err := db.Rounds(ctx, plan)
+		if err != nil || len(rounds) != 2 {
+			t.Fatalf("rounds %+v: %v", rounds, err)
+		}
+	})
+}

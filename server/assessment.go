@@ -27,13 +27,14 @@ type learningStore interface {
 	SaveLearningPlan(ctx context.Context, planID int64, lp ogp.LearningPlan) error
 	LearningPlan(ctx context.Context, planID int64) (*ogp.LearningPlan, error)
 	CreateRound(ctx context.Context, planID int64, kind ogp.AssessmentKind, openedBy int64) (models.RoundRecord, error)
+	RoundStart(ctx context.Context, rec models.RoundRecord, durations [4]time.Duration) (ogp.RoundStart, error)
 	Round(ctx context.Context, planID, roundID int64) (models.RoundRecord, error)
 	Rounds(ctx context.Context, planID int64) ([]models.RoundRecord, error)
 	EvidenceSnapshot(ctx context.Context, roundID int64) (models.EvidenceSnapshotRecord, error)
 }
 
 // Default stage durations of a round (the issue: 14 days each).
-const defaultStageFor = 14 * 24 * time.Hour
+const defaultStageFor = models.DefaultRoundStageFor
 
 // registerLearningRoutes adds step 10: the learning plan, and the
 // monitoring body's assessment rounds, each run by its own workflow; the
@@ -310,37 +311,13 @@ func (s *Server) openRound(c echo.Context) error {
 	default:
 		return ogp.Errorf(ogp.EUnprocessable, "invalid_kind", "kind must be co_creation, implementation or results")
 	}
-	members, err := s.store.ListMembers(ctx, p.ID)
+	rec, err := s.store.CreateRound(ctx, p.ID, kind, currentUser(c).ID)
 	if err != nil {
 		return err
 	}
-	u := currentUser(c)
-	rec, err := s.store.CreateRound(ctx, p.ID, kind, u.ID)
+	start, err := s.store.RoundStart(ctx, rec, [4]time.Duration(durations))
 	if err != nil {
 		return err
-	}
-	start := ogp.RoundStart{RoundID: rec.ID, PlanID: p.ID, PlanTitle: p.Title, Kind: kind, OpenedBy: u.ID,
-		Members: make([]ogp.Member, 0, len(members)), Commitments: make([]ogp.RoundCommitment, 0, len(content.Commitments)),
-		SelfAssessmentFor: durations[0], AssessmentFor: durations[1], CommentFor: durations[2], FinalisingFor: durations[3],
-		ParentWorkflowID: ogp.ActionPlanWorkflowID(p.ID)}
-	for _, m := range members {
-		mm := ogp.Member{UserID: m.UserID, Sector: ogp.Sector(m.Sector)}
-		for _, r := range m.RoleList() {
-			mm.Roles = append(mm.Roles, ogp.Role(r))
-		}
-		start.Members = append(start.Members, mm)
-	}
-	// The workflow applies the independence rule to every change too: it
-	// needs the team as it stands when the round opens.
-	for _, tm := range content.Team {
-		start.Team = append(start.Team, tm.UserID)
-	}
-	for _, cm := range content.Commitments {
-		rc := ogp.RoundCommitment{CommitmentID: cm.ID, Number: cm.Number, Title: cm.Title, LeadUserID: cm.LeadUserID, Milestones: []int64{}}
-		for _, m := range cm.Milestones {
-			rc.Milestones = append(rc.Milestones, m.ID)
-		}
-		start.Commitments = append(start.Commitments, rc)
 	}
 	if err := s.engine.StartRound(ctx, start); err != nil {
 		return err

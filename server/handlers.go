@@ -454,10 +454,20 @@ func (s *Server) setDueDate(c echo.Context) error {
 }
 
 // settingsRequest changes a plan's settings. reminder_interval_days may
-// be left out (or 0) when reminder_policy is given: it then stays as it is.
+// be left out (or 0) when reminder_policy or round_schedule is given: it
+// then stays as it is. round_schedule replaces the schedule ([] clears
+// it, absent leaves it).
 type settingsRequest struct {
-	ReminderIntervalDays int                 `json:"reminder_interval_days"`
-	ReminderPolicy       *ReminderPolicyBody `json:"reminder_policy"`
+	ReminderIntervalDays int                   `json:"reminder_interval_days"`
+	ReminderPolicy       *ReminderPolicyBody   `json:"reminder_policy"`
+	RoundSchedule        *[]ScheduledRoundBody `json:"round_schedule"`
+}
+
+// ScheduledRoundBody is one round of the plan's round schedule on the
+// wire; the workflow records whether it has been opened.
+type ScheduledRoundBody struct {
+	Kind    string `json:"kind"`
+	OpensOn string `json:"opens_on"`
 }
 
 // ReminderPolicyBody is a plan's milestone reminder policy on the wire:
@@ -525,6 +535,12 @@ func (s *Server) setSettings(c echo.Context) error {
 				return nil, err
 			}
 			in.ReminderPolicy = &p
+		}
+		if req.RoundSchedule != nil {
+			in.RoundSchedule = make([]ogp.ScheduledRound, 0, len(*req.RoundSchedule))
+			for _, r := range *req.RoundSchedule {
+				in.RoundSchedule = append(in.RoundSchedule, ogp.ScheduledRound{Kind: ogp.AssessmentKind(r.Kind), OpensOn: ogp.Date(r.OpensOn)})
+			}
 		}
 		return in, nil
 	})

@@ -36,6 +36,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 		r.RegisterActivityWithOptions(acts.SendDigest, activity.RegisterOptions{Name: workflows.ActivitySendDigest})
 		r.RegisterActivityWithOptions(acts.CollectEvidence, activity.RegisterOptions{Name: workflows.ActivityCollectEvidence})
 		r.RegisterActivityWithOptions(acts.ProjectRound, activity.RegisterOptions{Name: workflows.ActivityProjectRound})
+		r.RegisterActivityWithOptions(acts.OpenScheduledRound, activity.RegisterOptions{Name: workflows.ActivityOpenScheduledRound})
 	}
 }
 

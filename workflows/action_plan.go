@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -101,6 +102,11 @@ func (w *planWorkflow) waitForChangeOrReminder(ctx workflow.Context) error {
 	if end, ending := w.st.ImplementationEndsAt(); ending && (!ok || end.Before(at)) {
 		at, ok = end, true
 	}
+	// So is the next scheduled assessment round (postponed until the
+	// plan's progress allows its kind: a change wakes this wait).
+	if next, scheduled := w.st.NextScheduledRoundAt(); scheduled && (!ok || next.Before(at)) {
+		at, ok = next, true
+	}
 	if !ok {
 		return workflow.Await(ctx, changed)
 	}
@@ -116,8 +122,52 @@ func (w *planWorkflow) waitForChangeOrReminder(ctx workflow.Context) error {
 				return err
 			}
 		}
-		return w.remind(ctx)
+		if err := w.remind(ctx); err != nil {
+			return err
+		}
+		return w.openScheduledRounds(ctx)
 	})
+}
+
+// openScheduledRounds opens every scheduled round now due, one at a time:
+// the activity records the round (once per schedule entry), then its
+// workflow starts as a child that outlives this run, and the plan notes
+// it. An implementation round due after implementation is over is
+// skipped instead.
+func (w *planWorkflow) openScheduledRounds(ctx workflow.Context) error {
+	for {
+		i, open, due := w.st.DueScheduledRound(workflow.Now(ctx))
+		if !due {
+			return nil
+		}
+		if !open {
+			if err := w.project(ctx, w.st.ApplyScheduledRoundSkipped(i, workflow.Now(ctx))); err != nil {
+				return err
+			}
+			continue
+		}
+		r := w.st.RoundSchedule[i]
+		in := OpenScheduledRoundInput{PlanID: w.st.PlanID, Kind: r.Kind, Index: i, Key: ogp.ScheduledRoundKey(w.st.PlanID, i, r)}
+		var start ogp.RoundStart
+		actx := workflow.WithActivityOptions(ctx, activityOptions)
+		if err := workflow.ExecuteActivity(actx, ActivityOpenScheduledRound, in).Get(ctx, &start); err != nil {
+			return err
+		}
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID:        ogp.AssessmentRoundWorkflowID(start.RoundID),
+			ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		})
+		child := workflow.ExecuteChildWorkflow(cctx, ogp.WorkflowAssessmentRound, RoundInput{Start: &start})
+		// Already started (a reset replaying the opening) is as good as
+		// started now: the round's ID is its workflow's.
+		var started *temporal.ChildWorkflowExecutionAlreadyStartedError
+		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !errors.As(err, &started) {
+			return err
+		}
+		if err := w.project(ctx, w.st.ApplyScheduledRoundOpened(i, start.RoundID, workflow.Now(ctx))); err != nil {
+			return err
+		}
+	}
 }
 
 // remind sends the current step's due reminder, if it is still due once

@@ -18,7 +18,21 @@ const (
 	// ActivityProjectRound writes a round's state and new audit events to
 	// the database.
 	ActivityProjectRound = "ProjectRound"
+	// ActivityOpenScheduledRound records the round of one entry of the
+	// plan's round schedule (once per entry) and returns what its
+	// workflow starts from.
+	ActivityOpenScheduledRound = "OpenScheduledRound"
 )
+
+// OpenScheduledRoundInput asks for the round of the plan's schedule entry
+// Index; Key (ogp.ScheduledRoundKey) makes a retry find the round
+// already recorded.
+type OpenScheduledRoundInput struct {
+	PlanID int64              `json:"plan_id"`
+	Kind   ogp.AssessmentKind `json:"kind"`
+	Index  int                `json:"index"`
+	Key    string             `json:"key"`
+}
 
 // evidenceOptions give the snapshot more time than a projection: it reads
 // the whole plan. It retries without limit, like every activity here.
