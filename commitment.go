@@ -30,6 +30,10 @@ const (
 	QueryCommitmentState = "state"
 	// SignalCommitmentClosed tells the plan's workflow a commitment closed.
 	SignalCommitmentClosed = "commitment_closed"
+	// SignalPlanEnded tells a commitment's workflow that its plan is
+	// completed, so it stops (a commitment still open when the plan's
+	// period ended must not keep reminding people).
+	SignalPlanEnded = "plan_ended"
 )
 
 // CommitmentWorkflowID is the workflow ID of commitment id.
@@ -159,6 +163,9 @@ type CommitmentState struct {
 	// PastWithdrawals are earlier withdrawal requests the approvers
 	// rejected, kept in the public record.
 	PastWithdrawals []Withdrawal `json:"past_withdrawals,omitempty"`
+	// PlanEnded says the plan completed while the commitment was open:
+	// its workflow ends, its status stays as it was.
+	PlanEnded bool `json:"plan_ended,omitempty"`
 }
 
 // MilestoneState is one milestone in implementation.

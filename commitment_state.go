@@ -179,6 +179,25 @@ func (s *CommitmentState) Closed() bool {
 	return s.Status == CommitmentCompleted || s.Status == CommitmentWithdrawn
 }
 
+// Ended says the commitment's workflow has nothing left to do: the
+// commitment is closed, or its plan has completed.
+func (s *CommitmentState) Ended() bool { return s.Closed() || s.PlanEnded }
+
+// EventCommitmentEndedWithPlan records that the plan completed while the
+// commitment was still open.
+const EventCommitmentEndedWithPlan = "commitment_ended_with_plan"
+
+// ApplyPlanEnded ends the commitment's implementation with its plan; a
+// closed commitment or a repeated signal changes nothing.
+func (s *CommitmentState) ApplyPlanEnded(now time.Time) []Event {
+	if s.Ended() {
+		return nil
+	}
+	s.PlanEnded = true
+	s.Version++
+	return s.record(nil, now, EventCommitmentEndedWithPlan, 0, map[string]any{"status": s.Status, "completion": s.Completion})
+}
+
 // Milestone returns milestone id.
 func (s *CommitmentState) Milestone(id int64) *MilestoneState {
 	for i := range s.Milestones {

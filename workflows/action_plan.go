@@ -79,6 +79,7 @@ func ActionPlanWorkflow(ctx workflow.Context, in ActionPlanInput) (ogp.PlanState
 		return ogp.PlanState{}, err
 	}
 	if w.st.Status == ogp.PlanCompleted {
+		w.endCommitments(ctx)
 		return w.st, nil
 	}
 	st := w.st
@@ -348,6 +349,18 @@ func (w *planWorkflow) finishHandlers(ctx workflow.Context) error {
 		}
 		if err := w.locked(ctx, func() error { return w.decideBySignal(ctx, in) }); err != nil {
 			return err
+		}
+	}
+}
+
+// endCommitments tells the commitments still open (the plan's period
+// ended before they closed) that the plan is completed, so their workflows
+// end with it instead of reminding people about a finished plan.
+func (w *planWorkflow) endCommitments(ctx workflow.Context) {
+	for _, id := range w.st.OpenCommitments() {
+		err := workflow.SignalExternalWorkflow(ctx, ogp.CommitmentWorkflowID(id), "", ogp.SignalPlanEnded, nil).Get(ctx, nil)
+		if err != nil {
+			workflow.GetLogger(ctx).Warn("could not end a commitment with its plan", "commitment_id", id, "error", err)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -747,9 +748,20 @@ func TestImplementationRunsCommitmentsUntilClosed(t *testing.T) {
 	}
 }
 
+// endedWithPlan records that endableCommitment was told its plan ended.
+var endedWithPlan atomic.Bool
+
+// endableCommitment stands in for a commitment still open when its plan
+// completes: it runs until the plan tells it so.
+func endableCommitment(ctx workflow.Context, _ CommitmentInput) error {
+	workflow.GetSignalChannel(ctx, ogp.SignalPlanEnded).Receive(ctx, nil)
+	endedWithPlan.Store(true)
+	return nil
+}
+
 func TestImplementationEndsWithThePlansPeriod(t *testing.T) {
 	h := newHarness(t)
-	h.env.RegisterWorkflowWithOptions(idleCommitment, workflow.RegisterOptions{Name: ogp.WorkflowCommitment})
+	h.env.RegisterWorkflowWithOptions(endableCommitment, workflow.RegisterOptions{Name: ogp.WorkflowCommitment})
 	h.store.commitments = []ogp.Commitment{{ID: 41, Number: 1, Title: "Open budget"}}
 	h.addApprovers()
 	for n := 1; n <= 8; n++ {
@@ -764,8 +776,14 @@ func TestImplementationEndsWithThePlansPeriod(t *testing.T) {
 		}
 	})
 	h.approveStep(9)
-	h.cancelLater()
-	_ = h.run(ActionPlanInput{Plan: ptr(newPlan())})
+	// Completing the plan ends the commitment that is still open.
+	h.approveStep(10)
+	if err := h.run(ActionPlanInput{Plan: ptr(newPlan())}); err != nil {
+		t.Fatal(err)
+	}
+	if !endedWithPlan.Load() {
+		t.Error("the open commitment's workflow was not told the plan ended")
+	}
 	if n := len(h.store.notificationsOf(ogp.NotificationImplementationEnded)); n != 1 {
 		t.Errorf("%d implementation_ended notifications, want 1 (to the coordinator)", n)
 	}

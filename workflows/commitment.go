@@ -74,7 +74,7 @@ func CommitmentWorkflow(ctx workflow.Context, in CommitmentInput) (ogp.Commitmen
 		}
 	}
 
-	for !w.st.Closed() && !w.shouldContinueAsNew(ctx) {
+	for !w.st.Ended() && !w.shouldContinueAsNew(ctx) {
 		if err := w.waitForChangeOrReminder(ctx); err != nil {
 			return ogp.CommitmentState{}, err
 		}
@@ -87,6 +87,9 @@ func CommitmentWorkflow(ctx workflow.Context, in CommitmentInput) (ogp.Commitmen
 	if w.st.Closed() {
 		// The closing update projected the state already.
 		w.signalParent(ctx)
+		return w.st.At(workflow.Now(ctx)), nil
+	}
+	if w.st.PlanEnded {
 		return w.st.At(workflow.Now(ctx)), nil
 	}
 	st := w.st
@@ -150,7 +153,23 @@ func (w *commitmentWorkflow) remind(ctx workflow.Context) error {
 	return w.project(ctx, events)
 }
 
+// endWithPlan stops the commitment when its plan completes: a signal from
+// the plan's workflow, handled under the lock like every change.
+func (w *commitmentWorkflow) endWithPlan(ctx workflow.Context) {
+	ended := workflow.GetSignalChannel(ctx, ogp.SignalPlanEnded)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			ended.Receive(ctx, nil)
+			err := w.locked(ctx, func() error { return w.project(ctx, w.st.ApplyPlanEnded(workflow.Now(ctx))) })
+			if err != nil {
+				workflow.GetLogger(ctx).Error("plan_ended signal not handled", "error", err)
+			}
+		}
+	})
+}
+
 func (w *commitmentWorkflow) setup(ctx workflow.Context) error {
+	w.endWithPlan(ctx)
 	if err := workflow.SetQueryHandler(ctx, ogp.QueryCommitmentState, func() (ogp.CommitmentState, error) {
 		return w.st.At(workflow.Now(ctx)), nil
 	}); err != nil {

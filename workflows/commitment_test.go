@@ -645,3 +645,29 @@ func TestCommitmentContinueAsNewKeepsState(t *testing.T) {
 		seen[l] = true
 	}
 }
+
+// TestCommitmentEndsWithItsPlan: a commitment still open when its plan
+// completes stops at once (no more reminders), without pretending to be
+// completed and without signalling the finished plan.
+func TestCommitmentEndsWithItsPlan(t *testing.T) {
+	h := newCommitmentHarness(t, cmStart, newCommitmentStore())
+	h.on(date("2027-03-29"))
+	var before int
+	h.check(func(st ogp.CommitmentState) { before = st.Milestones[0].RemindersSent })
+	h.at += time.Minute
+	h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(ogp.SignalPlanEnded, nil) }, h.at)
+	if err := h.run(CommitmentInput{Start: commitmentStartInput(ogp.ReminderPolicy{})}); err != nil {
+		t.Fatalf("workflow error: %v", err)
+	}
+	var final ogp.CommitmentState
+	if err := h.env.GetWorkflowResult(&final); err != nil {
+		t.Fatal(err)
+	}
+	if !final.PlanEnded || final.Status != ogp.CommitmentActive || final.Milestones[0].RemindersSent != before {
+		t.Errorf("after the plan ended: plan_ended=%v status=%s reminders %d (was %d)", final.PlanEnded, final.Status,
+			final.Milestones[0].RemindersSent, before)
+	}
+	if !final.Ended() || final.Closed() {
+		t.Errorf("ended=%v closed=%v, want ended but not closed", final.Ended(), final.Closed())
+	}
+}
