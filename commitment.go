@@ -30,9 +30,9 @@ const (
 	QueryCommitmentState = "state"
 	// SignalCommitmentClosed tells the plan's workflow a commitment closed.
 	SignalCommitmentClosed = "commitment_closed"
-	// SignalPlanEnded tells a commitment's workflow that its plan is
-	// completed, so it stops (a commitment still open when the plan's
-	// period ended must not keep reminding people).
+	// SignalPlanEnded tells a commitment's or an assessment round's
+	// workflow that its plan is completed, so it stops (nothing about a
+	// finished plan should keep reminding people).
 	SignalPlanEnded = "plan_ended"
 )
 

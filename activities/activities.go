@@ -24,6 +24,7 @@ type Store interface {
 	CreateNotifications(ctx context.Context, ns []models.Notification) (int, error)
 	SubmitContent(ctx context.Context, planID int64, step, round int, check func(ogp.Content) []ogp.Violation) (models.SubmitResult, error)
 	LoadContent(ctx context.Context, planID int64) (ogp.Content, error)
+	OpenRounds(ctx context.Context, planID int64) ([]int64, error)
 	CollectEvidence(ctx context.Context, roundID int64) (string, []ogp.ChecklistItem, error)
 	ApplyRoundProjection(ctx context.Context, st ogp.AssessmentRoundState, events []ogp.Event) error
 	CreateScheduledRound(ctx context.Context, planID int64, kind ogp.AssessmentKind, key string) (models.RoundRecord, error)

@@ -50,3 +50,9 @@ func (a *Activities) OpenScheduledRound(ctx context.Context, in workflows.OpenSc
 	}
 	return a.Store.RoundStart(ctx, rec, [4]time.Duration{})
 }
+
+// OpenRounds lists the plan's assessment rounds still running, for the
+// plan to end them when it completes.
+func (a *Activities) OpenRounds(ctx context.Context, planID int64) ([]int64, error) {
+	return a.Store.OpenRounds(ctx, planID)
+}

@@ -297,6 +297,16 @@ func (db *DB) Rounds(ctx context.Context, planID int64) ([]RoundRecord, error) {
 	return out, dbErr(fmt.Sprintf("rounds of plan %d", planID), err)
 }
 
+// OpenRounds lists the plan's rounds that are neither published nor
+// cancelled, so the plan can end them when it completes.
+func (db *DB) OpenRounds(ctx context.Context, planID int64) ([]int64, error) {
+	var ids []int64
+	err := db.Gorm.WithContext(ctx).Model(&RoundRecord{}).
+		Where("plan_id = ? AND stage NOT IN ?", planID, []string{string(ogp.StagePublished), string(ogp.StageCancelled)}).
+		Order("id").Pluck("id", &ids).Error
+	return ids, dbErr(fmt.Sprintf("open rounds of plan %d", planID), err)
+}
+
 // RoundEvents reads a round's audit trail, oldest first.
 func (db *DB) RoundEvents(ctx context.Context, roundID int64) ([]RoundEventRecord, error) {
 	out := []RoundEventRecord{}

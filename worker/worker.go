@@ -32,6 +32,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 		r.RegisterActivityWithOptions(acts.MarkUndeliverable, activity.RegisterOptions{Name: workflows.ActivityMarkUndeliverable})
 		r.RegisterActivityWithOptions(acts.CheckStep, activity.RegisterOptions{Name: workflows.ActivityCheckStep})
 		r.RegisterActivityWithOptions(acts.LoadCommitments, activity.RegisterOptions{Name: workflows.ActivityLoadCommitments})
+		r.RegisterActivityWithOptions(acts.OpenRounds, activity.RegisterOptions{Name: workflows.ActivityOpenRounds})
 		r.RegisterActivityWithOptions(acts.ProjectCommitment, activity.RegisterOptions{Name: workflows.ActivityProjectCommitment})
 		r.RegisterActivityWithOptions(acts.SendDigest, activity.RegisterOptions{Name: workflows.ActivitySendDigest})
 		r.RegisterActivityWithOptions(acts.CollectEvidence, activity.RegisterOptions{Name: workflows.ActivityCollectEvidence})

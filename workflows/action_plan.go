@@ -354,13 +354,28 @@ func (w *planWorkflow) finishHandlers(ctx workflow.Context) error {
 }
 
 // endCommitments tells the commitments still open (the plan's period
-// ended before they closed) that the plan is completed, so their workflows
-// end with it instead of reminding people about a finished plan.
+// ended before they closed), and the assessment rounds still running,
+// that the plan is completed, so their workflows end with it instead of
+// reminding people about a finished plan.
 func (w *planWorkflow) endCommitments(ctx workflow.Context) {
+	ids := make([]string, 0, len(w.st.Commitments))
 	for _, id := range w.st.OpenCommitments() {
-		err := workflow.SignalExternalWorkflow(ctx, ogp.CommitmentWorkflowID(id), "", ogp.SignalPlanEnded, nil).Get(ctx, nil)
+		ids = append(ids, ogp.CommitmentWorkflowID(id))
+	}
+	// Assessment rounds still running (an implementation round left
+	// unpublished, say) end with the plan too.
+	var rounds []int64
+	actx := workflow.WithActivityOptions(ctx, activityOptions)
+	if err := workflow.ExecuteActivity(actx, ActivityOpenRounds, w.st.PlanID).Get(ctx, &rounds); err != nil {
+		workflow.GetLogger(ctx).Warn("could not list the plan's open assessment rounds", "error", err)
+	}
+	for _, id := range rounds {
+		ids = append(ids, ogp.AssessmentRoundWorkflowID(id))
+	}
+	for _, id := range ids {
+		err := workflow.SignalExternalWorkflow(ctx, id, "", ogp.SignalPlanEnded, nil).Get(ctx, nil)
 		if err != nil {
-			workflow.GetLogger(ctx).Warn("could not end a commitment with its plan", "commitment_id", id, "error", err)
+			workflow.GetLogger(ctx).Warn("could not end a workflow with its plan", "workflow_id", id, "error", err)
 		}
 	}
 }

@@ -39,6 +39,9 @@ type fakeStore struct {
 	commitments []ogp.Commitment
 }
 
+// OpenRounds: no assessment rounds run in these tests.
+func (f *fakeStore) OpenRounds(_ context.Context, _ int64) ([]int64, error) { return nil, nil }
+
 func (f *fakeStore) LoadCommitments(_ context.Context, _ int64) ([]ogp.Commitment, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -168,6 +171,7 @@ func newHarness(t *testing.T) *harness {
 	env.RegisterActivityWithOptions(store.Notify, activity.RegisterOptions{Name: ActivityNotify})
 	env.RegisterActivityWithOptions(store.CheckStep, activity.RegisterOptions{Name: ActivityCheckStep})
 	env.RegisterActivityWithOptions(store.LoadCommitments, activity.RegisterOptions{Name: ActivityLoadCommitments})
+	env.RegisterActivityWithOptions(store.OpenRounds, activity.RegisterOptions{Name: ActivityOpenRounds})
 	return &harness{t: t, env: env, store: store}
 }
 

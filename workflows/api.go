@@ -20,6 +20,9 @@ const (
 	// ActivityLoadCommitments reads the approved commitments when the
 	// plan is validated, to start their workflows.
 	ActivityLoadCommitments = "LoadCommitments"
+	// ActivityOpenRounds lists the assessment rounds still running when
+	// the plan completes, to end them with it.
+	ActivityOpenRounds = "OpenRounds"
 )
 
 // DefaultMaxHistoryEvents is where the workflow continues as new: well

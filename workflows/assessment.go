@@ -190,7 +190,29 @@ func (w *roundWorkflow) fire(ctx workflow.Context) error {
 	return w.project(ctx, events)
 }
 
+// endWithPlan cancels the round when its plan completes before it was
+// published: a signal from the plan's workflow, handled under the lock.
+func (w *roundWorkflow) endWithPlan(ctx workflow.Context) {
+	ended := workflow.GetSignalChannel(ctx, ogp.SignalPlanEnded)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			ended.Receive(ctx, nil)
+			err := w.locked(ctx, func() error {
+				if w.st.Ended() {
+					return nil
+				}
+				in := ogp.CancelRoundInput{Reason: "the action plan is completed"}
+				return w.project(ctx, w.st.ApplyCancelRound(in, workflow.Now(ctx)))
+			})
+			if err != nil {
+				workflow.GetLogger(ctx).Error("plan_ended signal not handled", "error", err)
+			}
+		}
+	})
+}
+
 func (w *roundWorkflow) setup(ctx workflow.Context) error {
+	w.endWithPlan(ctx)
 	if err := workflow.SetQueryHandler(ctx, ogp.QueryRoundState, func() (ogp.AssessmentRoundState, error) {
 		return w.st, nil
 	}); err != nil {

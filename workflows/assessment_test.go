@@ -537,3 +537,19 @@ func TestAssessmentContinueAsNewKeepsState(t *testing.T) {
 		t.Errorf("reminders\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestAssessmentRoundEndsWithItsPlan: a round still running when its plan
+// completes is cancelled with the plan, with the reason on record.
+func TestAssessmentRoundEndsWithItsPlan(t *testing.T) {
+	store := newRoundStore()
+	h := newRoundHarness(t, arStart, store)
+	h.on(arDay)
+	h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(ogp.SignalPlanEnded, nil) }, h.at+time.Minute)
+	if err := h.run(RoundInput{Start: arRoundStart(ogp.AssessImplementation)}); err != nil {
+		t.Fatalf("workflow error: %v", err)
+	}
+	st := h.result()
+	if st.Stage != ogp.StageCancelled || st.CancelReason != "the action plan is completed" {
+		t.Errorf("after the plan ended: stage %s, reason %q", st.Stage, st.CancelReason)
+	}
+}
