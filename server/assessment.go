@@ -467,7 +467,7 @@ func (s *Server) addRoundComment(c echo.Context) error {
 		return ogp.Errorf(ogp.EConflict, "comments_closed", "round %d takes comments only while its draft is open for comment (it is %s)", st.RoundID, st.Stage)
 	}
 	if ok, wait := proposalLimiter().allow(roundCommentKey{s, p.ID, clientAddress(s.echo, c)}, s.now()); !ok {
-		return rateLimited(c, wait)
+		return rateLimitedWhat(c, wait, "comments")
 	}
 	key := c.Request().Header.Get("Idempotency-Key")
 	if len(key) > 200 {

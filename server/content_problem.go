@@ -374,12 +374,17 @@ func (s *Server) proposeProblem(c echo.Context) error {
 // up, so a client that waits exactly that long is let through). The
 // error handler has no kind for it, so the problem+json is written here.
 func rateLimited(c echo.Context, wait time.Duration) error {
+	return rateLimitedWhat(c, wait, "proposals")
+}
+
+// rateLimitedWhat answers 429 naming what is limited (proposals, comments).
+func rateLimitedWhat(c echo.Context, wait time.Duration, what string) error {
 	secs := max(int64(math.Ceil(wait.Seconds())), 1)
 	c.Response().Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 	b, err := json.Marshal(Problem{
 		Type: "https://ogp-local.dev/problems/rate_limited", Title: http.StatusText(http.StatusTooManyRequests),
 		Status: http.StatusTooManyRequests, Code: "rate_limited", Instance: c.Request().URL.Path,
-		Detail: fmt.Sprintf("at most %d proposals per %.0f minutes from one address to one plan: retry in %d seconds", ProposalBurst, ProposalWindow.Minutes(), secs),
+		Detail: fmt.Sprintf("at most %d %s per %.0f minutes from one address to one plan: retry in %d seconds", ProposalBurst, what, ProposalWindow.Minutes(), secs),
 	})
 	if err != nil {
 		return err
