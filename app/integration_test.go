@@ -521,7 +521,7 @@ func walkthrough(t *testing.T, databaseURL string) {
 	}
 
 	// A closed plan refuses changes with a clear reason.
-	p.coordinator.problem("PUT", base+"/steps/10/due-date", map[string]any{"due_on": "2028-01-01"}, 409, "plan_closed")
+	p.coordinator.problem("PUT", base+"/steps/10/due-date", map[string]any{"due_on": "2028-01-01"}, 409, "plan_completed")
 	// People heard what concerned them, once each: approvers each
 	// submission (11), the coordinator each approval, the request for
 	// changes and the one overdue step.

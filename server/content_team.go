@@ -84,7 +84,7 @@ func teamStoreErr(err error, what string, id int64) error {
 	case errors.Is(err, models.ErrNoForum):
 		return ogp.Errorf(ogp.EConflict, "no_forum", "the plan has no forum yet: record it first with PUT /action-plans/{id}/forum")
 	case errors.Is(err, models.ErrPlanClosed):
-		return ogp.Errorf(ogp.EConflict, "plan_closed", "the plan is completed: its forum's record is final")
+		return ogp.Errorf(ogp.EConflict, "plan_completed", "the plan is completed: its forum's record is final")
 	case errors.Is(err, models.ErrNotFound):
 		return ogp.Errorf(ogp.ENotFound, "unknown_"+what, "there is no %s %d in this plan", what, id)
 	}

@@ -203,7 +203,7 @@ func engineError(err error) error {
 	}
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
-		return ogp.Errorf(ogp.EConflict, "plan_closed", "the plan's workflow is no longer running (the plan is completed)")
+		return ogp.Errorf(ogp.EConflict, "plan_completed", "the action plan is completed (its workflow has ended)")
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return ogp.Errorf(ogp.EUnavailable, "engine_timeout", "the workflow engine did not answer in time; retry with the same Idempotency-Key")
