@@ -246,27 +246,12 @@ func (w *planWorkflow) setup(ctx workflow.Context) error {
 	return nil
 }
 
-// setUpdate registers one update whose validator and handler run the same
-// domain rule: the validator refuses a wrong call before it reaches the
-// history, and the handler checks again under the lock because another
-// handler may have changed the state in between.
+// setUpdate registers one of the plan's updates (see ruleUpdate); the
+// plan's rules do not depend on the date.
 func setUpdate[In any](ctx workflow.Context, w *planWorkflow, name string,
 	validate func(In) error, apply func(In, time.Time) []ogp.Event) error {
-	return workflow.SetUpdateHandlerWithOptions(ctx, name,
-		func(ctx workflow.Context, in In) (ogp.PlanState, error) {
-			err := w.locked(ctx, func() error {
-				if err := validate(in); err != nil {
-					return applicationError(err)
-				}
-				return w.project(ctx, apply(in, workflow.Now(ctx)))
-			})
-			if err != nil {
-				return ogp.PlanState{}, err
-			}
-			return w.st, nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(in In) error { return applicationError(validate(in)) }},
-	)
+	return ruleUpdate(ctx, w, name, nil, func(in In, _ time.Time) error { return validate(in) }, apply,
+		func(workflow.Context) ogp.PlanState { return w.st })
 }
 
 // setSubmitUpdate registers submit_step: the validator checks the process

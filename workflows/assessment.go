@@ -219,14 +219,14 @@ func (w *roundWorkflow) setup(ctx workflow.Context) error {
 		return err
 	}
 	regs := []error{
-		setRoundUpdate(ctx, w, ogp.UpdateSubmitSelfAssessment, w.st.ValidateSubmitSelfAssessment, w.st.ApplySubmitSelfAssessment),
-		setRoundUpdate(ctx, w, ogp.UpdateRecordAssessment, w.st.ValidateRecordAssessment, w.st.ApplyRecordAssessment),
-		setRoundUpdate(ctx, w, ogp.UpdateRecordChecklist, w.st.ValidateRecordChecklist, w.st.ApplyRecordChecklist),
-		setRoundUpdate(ctx, w, ogp.UpdatePublishDraft, w.st.ValidatePublishDraft, w.st.ApplyPublishDraft),
-		setRoundUpdate(ctx, w, ogp.UpdateAddComment, w.st.ValidateAddComment, w.st.ApplyAddComment),
-		setRoundUpdate(ctx, w, ogp.UpdateAnswerComment, w.st.ValidateAnswerComment, w.st.ApplyAnswerComment),
-		setRoundUpdate(ctx, w, ogp.UpdateFinalise, w.st.ValidateFinalise, w.st.ApplyFinalise),
-		setRoundUpdate(ctx, w, ogp.UpdateCancelRound, w.st.ValidateCancelRound, w.st.ApplyCancelRound),
+		roundUpdate(ctx, w, ogp.UpdateSubmitSelfAssessment, w.st.ValidateSubmitSelfAssessment, w.st.ApplySubmitSelfAssessment),
+		roundUpdate(ctx, w, ogp.UpdateRecordAssessment, w.st.ValidateRecordAssessment, w.st.ApplyRecordAssessment),
+		roundUpdate(ctx, w, ogp.UpdateRecordChecklist, w.st.ValidateRecordChecklist, w.st.ApplyRecordChecklist),
+		roundUpdate(ctx, w, ogp.UpdatePublishDraft, w.st.ValidatePublishDraft, w.st.ApplyPublishDraft),
+		roundUpdate(ctx, w, ogp.UpdateAddComment, w.st.ValidateAddComment, w.st.ApplyAddComment),
+		roundUpdate(ctx, w, ogp.UpdateAnswerComment, w.st.ValidateAnswerComment, w.st.ApplyAnswerComment),
+		roundUpdate(ctx, w, ogp.UpdateFinalise, w.st.ValidateFinalise, w.st.ApplyFinalise),
+		roundUpdate(ctx, w, ogp.UpdateCancelRound, w.st.ValidateCancelRound, w.st.ApplyCancelRound),
 	}
 	for _, err := range regs {
 		if err != nil {
@@ -236,30 +236,11 @@ func (w *roundWorkflow) setup(ctx workflow.Context) error {
 	return nil
 }
 
-// setRoundUpdate registers one update whose validator and handler run the
-// same domain rule (the handler again under the lock, since another
-// handler may have changed the state in between), on the workflow's
-// clock. A published or cancelled round refuses everything (409).
-func setRoundUpdate[In any](ctx workflow.Context, w *roundWorkflow, name string,
+// roundUpdate registers one of the round's updates (a published or
+// cancelled round is refused by the rules themselves, 409).
+func roundUpdate[In any](ctx workflow.Context, w *roundWorkflow, name string,
 	validate func(In, time.Time) error, apply func(In, time.Time) []ogp.Event) error {
-	return workflow.SetUpdateHandlerWithOptions(ctx, name,
-		func(ctx workflow.Context, in In) (ogp.AssessmentRoundState, error) {
-			err := w.locked(ctx, func() error {
-				now := workflow.Now(ctx)
-				if err := validate(in, now); err != nil {
-					return applicationError(err)
-				}
-				return w.project(ctx, apply(in, now))
-			})
-			if err != nil {
-				return ogp.AssessmentRoundState{}, err
-			}
-			return w.st, nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(in In) error {
-			return applicationError(validate(in, workflow.Now(ctx)))
-		}},
-	)
+	return ruleUpdate(ctx, w, name, nil, validate, apply, func(workflow.Context) ogp.AssessmentRoundState { return w.st })
 }
 
 func (w *roundWorkflow) locked(ctx workflow.Context, fn func() error) error {

@@ -176,13 +176,13 @@ func (w *commitmentWorkflow) setup(ctx workflow.Context) error {
 		return err
 	}
 	regs := []error{
-		setCommitmentUpdate(ctx, w, ogp.UpdateReportProgress, w.st.ValidateReportProgress, w.st.ApplyReportProgress),
-		setCommitmentUpdate(ctx, w, ogp.UpdateCompleteMilestone, w.st.ValidateCompleteMilestone, w.st.ApplyCompleteMilestone),
-		setCommitmentUpdate(ctx, w, ogp.UpdateExplainDelay, w.st.ValidateExplainDelay, w.st.ApplyExplainDelay),
-		setCommitmentUpdate(ctx, w, ogp.UpdateRequestAmendment, w.st.ValidateRequestAmendment, w.st.ApplyRequestAmendment),
-		setCommitmentUpdate(ctx, w, ogp.UpdateDecideAmendment, w.st.ValidateDecideAmendment, w.st.ApplyDecideAmendment),
-		setCommitmentUpdate(ctx, w, ogp.UpdateWithdrawCommitment, w.st.ValidateWithdrawCommitment, w.st.ApplyWithdrawCommitment),
-		setCommitmentUpdate(ctx, w, ogp.UpdateDecideWithdrawal, w.st.ValidateDecideWithdrawal, w.st.ApplyDecideWithdrawal),
+		commitmentUpdate(ctx, w, ogp.UpdateReportProgress, w.st.ValidateReportProgress, w.st.ApplyReportProgress),
+		commitmentUpdate(ctx, w, ogp.UpdateCompleteMilestone, w.st.ValidateCompleteMilestone, w.st.ApplyCompleteMilestone),
+		commitmentUpdate(ctx, w, ogp.UpdateExplainDelay, w.st.ValidateExplainDelay, w.st.ApplyExplainDelay),
+		commitmentUpdate(ctx, w, ogp.UpdateRequestAmendment, w.st.ValidateRequestAmendment, w.st.ApplyRequestAmendment),
+		commitmentUpdate(ctx, w, ogp.UpdateDecideAmendment, w.st.ValidateDecideAmendment, w.st.ApplyDecideAmendment),
+		commitmentUpdate(ctx, w, ogp.UpdateWithdrawCommitment, w.st.ValidateWithdrawCommitment, w.st.ApplyWithdrawCommitment),
+		commitmentUpdate(ctx, w, ogp.UpdateDecideWithdrawal, w.st.ValidateDecideWithdrawal, w.st.ApplyDecideWithdrawal),
 	}
 	for _, err := range regs {
 		if err != nil {
@@ -192,34 +192,19 @@ func (w *commitmentWorkflow) setup(ctx workflow.Context) error {
 	return nil
 }
 
-// setCommitmentUpdate registers one update whose validator and handler
-// run the same domain rule (the handler again under the lock, since
-// another handler may have changed the state in between). Rules that
-// depend on the date read the workflow's clock.
-func setCommitmentUpdate[In any](ctx workflow.Context, w *commitmentWorkflow, name string,
+// commitmentUpdate registers one of the commitment's updates; a closed
+// commitment (its run ending) refuses them all.
+func commitmentUpdate[In any](ctx workflow.Context, w *commitmentWorkflow, name string,
 	validate func(In, time.Time) error, apply func(In, time.Time) []ogp.Event) error {
-	return workflow.SetUpdateHandlerWithOptions(ctx, name,
-		func(ctx workflow.Context, in In) (ogp.CommitmentState, error) {
-			err := w.locked(ctx, func() error {
-				now := workflow.Now(ctx)
-				if err := validate(in, now); err != nil {
-					return applicationError(err)
-				}
-				return w.project(ctx, apply(in, now))
-			})
-			if err != nil {
-				return ogp.CommitmentState{}, err
-			}
-			return w.st.At(workflow.Now(ctx)), nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(in In) error {
-			if w.st.Closed() {
-				// The run is ending: nothing more can change it.
-				return applicationError(ogp.Errorf(ogp.EConflict, "commitment_closed", "the commitment is %s", w.st.Status))
-			}
-			return applicationError(validate(in, workflow.Now(ctx)))
-		}},
-	)
+	refuse := func() error {
+		if w.st.Closed() {
+			return ogp.Errorf(ogp.EConflict, "commitment_closed", "the commitment is %s", w.st.Status)
+		}
+		return nil
+	}
+	return ruleUpdate(ctx, w, name, refuse, validate, apply, func(ctx workflow.Context) ogp.CommitmentState {
+		return w.st.At(workflow.Now(ctx))
+	})
 }
 
 func (w *commitmentWorkflow) locked(ctx workflow.Context, fn func() error) error {
