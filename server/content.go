@@ -48,6 +48,7 @@ func (s *Server) registerContentRoutes(api *echo.Group, authOnly echo.Middleware
 	s.registerVisionRoutes(api, auth)
 	s.registerImplementationRoutes(api, auth)
 	s.registerCalendarRoutes(api, auth)
+	s.registerOpenDataRoutes(api)
 	s.registerNotificationRoutes(api, auth)
 	s.registerLearningRoutes(api, auth)
 }

@@ -128,6 +128,23 @@ func TestOpenAPIRoutesMatchOperations(t *testing.T) {
 	}
 }
 
+// downloadContent says whether a response is a feed or an archive served
+// as bytes (Atom, ZIP): only those media types, each a string.
+func downloadContent(content openapi3.Content) bool {
+	if len(content) == 0 {
+		return false
+	}
+	for mt, m := range content {
+		if mt != "application/atom+xml" && mt != "application/zip" {
+			return false
+		}
+		if m.Schema == nil || m.Schema.Value == nil || !m.Schema.Value.Type.Is("string") {
+			return false
+		}
+	}
+	return true
+}
+
 func keys(m map[string]bool) []string {
 	var out []string
 	for k := range m {
@@ -147,9 +164,9 @@ func TestOpenAPIErrorsAreProblemJSON(t *testing.T) {
 		t.Helper()
 		content := resp.Value.Content
 		switch {
-		case status == http.StatusNoContent:
+		case status == http.StatusNoContent || status == http.StatusNotModified:
 			if len(content) != 0 {
-				t.Errorf("%s %d: a 204 has no content", where, status)
+				t.Errorf("%s %d: a %d has no content", where, status, status)
 			}
 		case status >= 400:
 			if len(content) != 1 || content.Get(problemJSON) == nil {
@@ -159,8 +176,9 @@ func TestOpenAPIErrorsAreProblemJSON(t *testing.T) {
 			if ref := content.Get(problemJSON).Schema; ref == nil || ref.Ref != "#/components/schemas/Problem" {
 				t.Errorf("%s %d: the %s schema must be #/components/schemas/Problem", where, status, problemJSON)
 			}
-		case textDocument(content):
-			// A rendered document (Markdown, HTML), chosen by Accept.
+		case textDocument(content) || downloadContent(content):
+			// A rendered document (Markdown, HTML), chosen by Accept, or a
+			// feed or archive to download (Atom, ZIP).
 		default:
 			if len(content) != 1 || content.Get("application/json") == nil {
 				t.Errorf("%s %d: content types %v, want only application/json", where, status, mediaTypes(content))
