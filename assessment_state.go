@@ -503,7 +503,7 @@ func (s *AssessmentRoundState) ValidateRecordAssessment(in RecordAssessmentInput
 			return Errorf(EUnprocessable, "duplicate_value", "the relevance to %s is given twice", r.Value)
 		}
 		seen[r.Value] = true
-		if err := checkText(r.Note, "relevance note", "relevance_note_required", MaxCommentLen); err != nil {
+		if err := checkText(r.Note, "relevance_note", "relevance_note_required", MaxCommentLen); err != nil {
 			return err
 		}
 	}
@@ -547,7 +547,7 @@ func (s *AssessmentRoundState) ValidateRecordAssessment(in RecordAssessmentInput
 		default:
 			return Errorf(EInvalid, "invalid_verdict", "the verdict on milestone %d must be accepted or challenged, not %q", v.MilestoneID, v.Verdict)
 		}
-		if err := checkText(v.Note, "milestone note", "", MaxCommentLen); err != nil {
+		if err := checkText(v.Note, "milestone_note", "", MaxCommentLen); err != nil {
 			return err
 		}
 	}
@@ -638,7 +638,7 @@ func (s *AssessmentRoundState) ValidateRecordChecklist(in RecordChecklistInput, 
 		if !validRating(it.Rating) {
 			return Errorf(EInvalid, "invalid_rating", "the rating of %s must be met, partly_met or not_met, not %q", it.Key, it.Rating)
 		}
-		if err := checkText(it.Note, "checklist note", "checklist_note_required", MaxCommentLen); err != nil {
+		if err := checkText(it.Note, "checklist_note", "checklist_note_required", MaxCommentLen); err != nil {
 			return err
 		}
 	}

@@ -287,10 +287,10 @@ func trimAll(links []string) []string {
 func checkText(text, field, required string, maxLen int) error {
 	text = strings.TrimSpace(text)
 	if text == "" && required != "" {
-		return Errorf(EUnprocessable, required, "%s is required", field)
+		return Errorf(EUnprocessable, required, "%s is required", strings.ReplaceAll(field, "_", " "))
 	}
 	if utf8.RuneCountInString(text) > maxLen {
-		return Errorf(EUnprocessable, field+"_too_long", "%s is longer than %d characters", field, maxLen)
+		return Errorf(EUnprocessable, field+"_too_long", "%s is longer than %d characters", strings.ReplaceAll(field, "_", " "), maxLen)
 	}
 	return nil
 }

@@ -186,7 +186,7 @@ func roundResponse(st ogp.AssessmentRoundState) RoundResponse {
 
 // roundOr404 loads the round named in the path, of plan p.
 func (s *Server) roundOr404(c echo.Context, planID int64) (ogp.AssessmentRoundState, error) {
-	id, err := parseID(c, "round_id", "assessment round")
+	id, err := parseID(c, "round_id", "assessment_round")
 	if err != nil {
 		return ogp.AssessmentRoundState{}, err
 	}

@@ -53,7 +53,7 @@ func parsePage(c echo.Context) (page, error) {
 func parseID(c echo.Context, name, what string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id < 1 {
-		return 0, ogp.Errorf(ogp.ENotFound, "unknown_"+what, "there is no %s %q", what, c.Param(name))
+		return 0, ogp.Errorf(ogp.ENotFound, "unknown_"+what, "there is no %s %q", strings.ReplaceAll(what, "_", " "), c.Param(name))
 	}
 	return id, nil
 }
