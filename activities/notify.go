@@ -37,8 +37,12 @@ type outboxStore interface {
 func (a *Activities) Notify(ctx context.Context, in workflows.NotifyInput) (workflows.NotifyResult, error) {
 	rows := make([]models.Notification, 0, len(in.Notifications))
 	for _, n := range in.Notifications {
-		planID := n.PlanID
-		row := models.Notification{UserID: n.UserID, PlanID: &planID, Kind: n.Kind, Subject: n.Subject, Body: n.Body, DedupKey: n.DedupKey}
+		row := models.Notification{UserID: n.UserID, Kind: n.Kind, Subject: n.Subject, Body: n.Body, DedupKey: n.DedupKey}
+		if n.PlanID > 0 {
+			// A message about no plan (an account link) has none.
+			planID := n.PlanID
+			row.PlanID = &planID
+		}
 		if n.Step > 0 {
 			step := n.Step
 			row.StepNumber = &step

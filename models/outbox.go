@@ -224,9 +224,14 @@ func (db *DB) RecordNotifications(ctx context.Context, ns []Notification, opts O
 		hooked := map[string]bool{}
 		for _, n := range ns {
 			c, known := byUser[n.UserID]
-			email := known && opts.Email && c.EmailOn && c.Address != ""
+			// An account link is needed now and by its owner only: it
+			// goes by e-mail whatever the user chose, never into a
+			// digest, and to the inbox only when no e-mail can go out
+			// (one stored copy of a live link fewer).
+			link := n.Kind == NotificationAccountLink
+			email := known && opts.Email && (c.EmailOn || link) && c.Address != ""
 			recipient := fmt.Sprintf("user:%d", n.UserID)
-			if !known || c.InAppOn || !email {
+			if !known || (c.InAppOn && !link) || !email {
 				row := n
 				row.ID, row.ReadAt, row.CreatedAt = 0, nil, now
 				inbox = append(inbox, row)
@@ -236,7 +241,7 @@ func (db *DB) RecordNotifications(ctx context.Context, ns []Notification, opts O
 			}
 			if email {
 				status := OutboxPending
-				if c.Digest {
+				if c.Digest && !link {
 					status = OutboxQueued
 				}
 				e := entry(n, ChannelEmail, recipient, status)

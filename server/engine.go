@@ -38,6 +38,10 @@ type Engine interface {
 	// UpdateRound sends an update to a round's workflow and waits for the
 	// state it computed.
 	UpdateRound(ctx context.Context, roundID int64, name, updateID string, arg any) (ogp.AssessmentRoundState, error)
+	// SendAccountLink starts the workflow that sends one account link
+	// (invitation, password reset) to its user through the notification
+	// service; starting it again for the same link sends nothing twice.
+	SendAccountLink(ctx context.Context, in workflows.AccountLinkInput) error
 	// Ping says whether the engine is reachable.
 	Ping(ctx context.Context) error
 }

@@ -45,6 +45,7 @@ type Store interface {
 	ListNotifications(ctx context.Context, userID int64, unreadOnly bool, limit, offset int) ([]models.Notification, int64, error)
 	MarkNotificationRead(ctx context.Context, userID, id int64) (models.Notification, error)
 	ContentStore
+	accountStore
 }
 
 // Server holds the API's dependencies.
@@ -54,6 +55,8 @@ type Server struct {
 	engine Engine
 	log    *slog.Logger
 	now    func() time.Time
+	// account holds the account routes' options and limits (account.go).
+	account accountState
 }
 
 // New builds the API.
@@ -95,8 +98,25 @@ func New(store Store, engine Engine, log *slog.Logger) *Server {
 	api.GET("/notifications", s.listNotifications, auth)
 	api.POST("/notifications/:id/read", s.readNotification, auth)
 	s.registerContentRoutes(api, auth)
+	s.registerAccountRoutes(api, auth)
 	return s
 }
+
+// userKey carries a user already authenticated in-process.
+type userKey struct{}
+
+// WithUser marks a request context as coming from u, authenticated by the
+// caller. The web workspace uses it to call the API in-process for its
+// signed-in user (by session cookie), so every change a page makes takes
+// the same handlers, rules and audit trail as a bearer-token client. A
+// context value cannot be set from the network, so this opens no door.
+func WithUser(ctx context.Context, u models.User) context.Context {
+	return context.WithValue(ctx, userKey{}, u)
+}
+
+// Echo returns the Echo instance, so the web pages are served by the
+// same router, middleware and process as the API.
+func (s *Server) Echo() *echo.Echo { return s.echo }
 
 // Handler returns the http.Handler to serve.
 func (s *Server) Handler() http.Handler { return s.echo }
@@ -121,6 +141,10 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 // authenticate requires a bearer token and loads its user.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if u, ok := c.Request().Context().Value(userKey{}).(models.User); ok {
+			c.Set("user", u)
+			return next(c)
+		}
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || strings.TrimSpace(token) == "" {

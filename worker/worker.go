@@ -48,4 +48,5 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.CommitmentWorkflow, workflow.RegisterOptions{Name: ogp.WorkflowCommitment})
 	r.RegisterWorkflowWithOptions(workflows.DigestWorkflow, workflow.RegisterOptions{Name: workflows.WorkflowDigest})
 	r.RegisterWorkflowWithOptions(workflows.AssessmentRoundWorkflow, workflow.RegisterOptions{Name: ogp.WorkflowAssessmentRound})
+	r.RegisterWorkflowWithOptions(workflows.AccountLinkWorkflow, workflow.RegisterOptions{Name: workflows.WorkflowAccountLink})
 }
