@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -17,6 +18,7 @@ import (
 	"github.com/ogplocal/ogp/devserver"
 	"github.com/ogplocal/ogp/models"
 	"github.com/ogplocal/ogp/server"
+	"github.com/ogplocal/ogp/web"
 	"github.com/ogplocal/ogp/worker"
 )
 
@@ -221,6 +223,13 @@ func (st *Stack) startWorker() error {
 func (st *Stack) startHTTP() error {
 	engine := &server.TemporalEngine{Client: st.Client, TaskQueue: st.cfg.TaskQueue, DigestInterval: st.cfg.DigestInterval}
 	api := server.New(st.DB, engine, st.cfg.Log.With("component", "http"))
+	api.SetAccountOptions(server.AccountOptions{PublicURL: st.cfg.PublicURL, EmailConfigured: st.cfg.SMTPHost != ""})
+	site, err := web.New(web.Config{API: api, Store: st.DB, DB: st.DB, Log: st.cfg.Log.With("component", "web"),
+		SecureCookies: strings.HasPrefix(st.cfg.PublicURL, "https://")})
+	if err != nil {
+		return fmt.Errorf("web: %w", err)
+	}
+	site.Register(api.Echo())
 	ln, err := net.Listen("tcp", st.cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", st.cfg.HTTPAddr, err)

@@ -123,3 +123,21 @@ func clientAddress(e *echo.Echo, c echo.Context) string {
 	}
 	return addr.String()
 }
+
+// RateLimiter is the API's token-bucket limiter for other adapters (the
+// web's sign-in form), so every edge limits abuse the same way.
+type RateLimiter struct{ l *rateLimiter }
+
+// NewRateLimiter allows burst events per key per window, keeping at most
+// maxKeys keys.
+func NewRateLimiter(burst int, window time.Duration, maxKeys int) *RateLimiter {
+	return &RateLimiter{l: newRateLimiter(burst, window, maxKeys)}
+}
+
+// Allow spends one event of key at now, or says how long to wait.
+func (r *RateLimiter) Allow(key any, now time.Time) (ok bool, retryAfter time.Duration) {
+	return r.l.allow(key, now)
+}
+
+// ClientAddress is the address the API's limits count a request against.
+func (s *Server) ClientAddress(c echo.Context) string { return clientAddress(s.echo, c) }
