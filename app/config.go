@@ -48,6 +48,9 @@ type Config struct {
 	// (OGP_DIGEST_INTERVAL): 0 means daily at the user's hour; shorter
 	// values are for tests and demonstrations.
 	DigestInterval time.Duration
+	// SessionTTL is how long a web session lasts unused
+	// (OGP_SESSION_TTL; 0 means web.DefaultSessionTTL).
+	SessionTTL time.Duration
 	// Out receives what is printed for people (the admin token, the
 	// addresses); Log is the structured log.
 	Out io.Writer

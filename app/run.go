@@ -67,6 +67,18 @@ func ensureAdmin(ctx context.Context, cfg *Config, db *models.DB) error {
 		} else {
 			fmt.Fprintf(cfg.Out, "Admin user created. Its API token is shown only this once:\n\n    %s\n\n", token)
 		}
+		// The web workspace signs in with a password, which nobody has
+		// chosen yet: print a one-time link to choose it, like the token.
+		admin, err := db.UserByEmail(ctx, models.AdminEmail)
+		if err != nil {
+			return fmt.Errorf("find the admin user: %w", err)
+		}
+		link, err := db.CreateAccountLink(ctx, admin.ID, models.LinkInvitation, 7*24*time.Hour)
+		if err != nil {
+			return fmt.Errorf("create the admin's password link: %w", err)
+		}
+		fmt.Fprintf(cfg.Out, "To sign in on the web as %s, choose its password (the link works once, for 7 days):\n\n    %s/account/password?token=%s\n\n",
+			models.AdminEmail, strings.TrimRight(cfg.PublicURL, "/"), link)
 	}
 	return nil
 }
@@ -225,7 +237,7 @@ func (st *Stack) startHTTP() error {
 	api := server.New(st.DB, engine, st.cfg.Log.With("component", "http"))
 	api.SetAccountOptions(server.AccountOptions{PublicURL: st.cfg.PublicURL, EmailConfigured: st.cfg.SMTPHost != ""})
 	site, err := web.New(web.Config{API: api, Store: st.DB, DB: st.DB, Log: st.cfg.Log.With("component", "web"),
-		SecureCookies: strings.HasPrefix(st.cfg.PublicURL, "https://")})
+		SecureCookies: strings.HasPrefix(st.cfg.PublicURL, "https://"), SessionTTL: st.cfg.SessionTTL})
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
 	}

@@ -61,6 +61,7 @@ func newRoot() *cobra.Command {
 	f.StringVar(&cfg.SMTPFrom, "smtp-from", app.Env("OGP_SMTP_FROM", ""), "sender address of e-mail, e.g. 'OGP Local <noreply@city.example>' (env OGP_SMTP_FROM)")
 	f.StringVar(&cfg.SMTPTLS, "smtp-tls", app.Env("OGP_SMTP_TLS", "starttls"), "none, starttls or tls (env OGP_SMTP_TLS)")
 	f.StringVar(&cfg.PublicURL, "public-url", app.Env("OGP_PUBLIC_URL", "http://localhost:8080"), "base URL of links in messages (env OGP_PUBLIC_URL)")
+	f.DurationVar(&cfg.SessionTTL, "session-ttl", envDuration("OGP_SESSION_TTL", 12*time.Hour), "how long a web session lasts without use (env OGP_SESSION_TTL)")
 	f.DurationVar(&cfg.DigestInterval, "digest-interval", envDuration("OGP_DIGEST_INTERVAL", 24*time.Hour), "time between two digest e-mails of a user (env OGP_DIGEST_INTERVAL); shorter than 24h only for tests")
 
 	runStack := func(start func(context.Context, app.Config) (*app.Stack, error)) func(*cobra.Command, []string) error {
