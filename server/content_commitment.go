@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 
@@ -395,15 +394,8 @@ func (s *Server) deleteMilestone(c echo.Context) error {
 // unknown or revoked token reads as the public: this route answers
 // everyone, and only ever shows less to a stranger.
 func (s *Server) networkReaderIsCoordinator(c echo.Context, planID int64) (bool, error) {
-	token, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
-	if !ok || strings.TrimSpace(token) == "" {
-		return false, nil
-	}
-	u, err := s.store.UserByToken(c.Request().Context(), strings.TrimSpace(token))
-	if errors.Is(err, models.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
+	u, ok, err := s.optionalUser(c)
+	if !ok || err != nil {
 		return false, err
 	}
 	c.Set("user", u)

@@ -203,16 +203,12 @@ func sameText(r models.ProblemRecord, t ogp.ProblemText) bool {
 // stays public, so a missing or bad token is a 403 here, not a 401.
 func (s *Server) requireCoordinatorToken(c echo.Context, planID int64) error {
 	refused := ogp.Errorf(ogp.EForbidden, "not_coordinator", "all=true lists pending and hidden problems: it needs a valid bearer token of the plan's coordinator")
-	token, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
-	if !ok || strings.TrimSpace(token) == "" {
-		return refused
-	}
-	u, err := s.store.UserByToken(c.Request().Context(), strings.TrimSpace(token))
-	if errors.Is(err, models.ErrNotFound) {
-		return refused
-	}
+	u, ok, err := s.optionalUser(c)
 	if err != nil {
 		return err
+	}
+	if !ok {
+		return refused
 	}
 	c.Set("user", u)
 	return s.requireCoordinator(c, planID)
