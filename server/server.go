@@ -162,6 +162,28 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// optionalUser identifies the caller of a public route that shows more
+// to some users (a coordinator sees pending proposals and contacts): the
+// in-process user of the web, or a valid bearer token. No or an unknown
+// token is simply anonymous.
+func (s *Server) optionalUser(c echo.Context) (models.User, bool, error) {
+	if u, ok := c.Request().Context().Value(userKey{}).(models.User); ok {
+		return u, true, nil
+	}
+	token, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	if !ok || strings.TrimSpace(token) == "" {
+		return models.User{}, false, nil
+	}
+	u, err := s.store.UserByToken(c.Request().Context(), strings.TrimSpace(token))
+	if errors.Is(err, models.ErrNotFound) {
+		return models.User{}, false, nil
+	}
+	if err != nil {
+		return models.User{}, false, err
+	}
+	return u, true, nil
+}
+
 func currentUser(c echo.Context) models.User {
 	u, _ := c.Get("user").(models.User)
 	return u
