@@ -6,6 +6,7 @@
 #   make lint           golangci-lint
 #   make workflowcheck  Temporal workflow determinism check on ./workflows/...
 #   make fuzz           short fuzz runs over FUZZ_TARGETS
+#   make screenshots    browser tests, saving screenshots of the main pages to docs/screenshots
 #   make clean          remove build and coverage artifacts
 
 GO ?= go
@@ -19,7 +20,7 @@ FUZZ_TARGETS ?= ./server:FuzzParseJSON ./server:FuzzParseDate
 
 .DEFAULT_GOAL := build
 
-.PHONY: build dev test fmt-check vet lint workflowcheck fuzz clean
+.PHONY: build dev test fmt-check vet lint workflowcheck fuzz clean screenshots
 
 build:
 	$(GO) build -o bin/ogp ./cmd/ogp
@@ -64,6 +65,11 @@ fuzz:
 		echo "==> fuzz $$fn in $$pkg for $(FUZZ_TIME)"; \
 		$(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZ_TIME) "$$pkg"; \
 	done
+
+# Runs the browser tests (web/browser_test.go, needs Chromium) and saves
+# full-page screenshots of the main pages to docs/screenshots.
+screenshots:
+	OGP_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestBrowser$$' -v ./web
 
 clean:
 	rm -rf bin/

@@ -315,7 +315,7 @@ func TestPublicPortal(t *testing.T) {
 		p.MustContain(t, `<html lang="es">`, "Planes de acción", "¿Qué es OGP Local?", "Paso 1 de 10", "Del 2026-01-01 al 2028-06-30", "Ver el plan")
 		p = b.Get(pages)
 		p.MustContain(t, "En qué punto está el plan", "Siga este plan", "Suscribirse en su calendario", "Descargar en JSON",
-			"Equipo", "Foro", "Órgano de seguimiento", "Todavía no se ha elegido el órgano de seguimiento.", "Secciones de este plan")
+			"Equipo", "Foro", "Órgano de monitoreo", "Todavía no se ha elegido el órgano de monitoreo.", "Secciones de este plan")
 		page := b.Get(pages + "/problems")
 		page.MustContain(t, "Proponer un problema", "El problema, en pocas palabras")
 		p = b.Submit(page, pages+"/problems/propose", map[string]string{"title": "", "description": "d", "policy_area": "p"})
