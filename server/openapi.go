@@ -51,7 +51,7 @@ func mergeOpenAPI(base []byte, fragments fs.FS) ([]byte, error) {
 		if err := json.Unmarshal(b, &frag); err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
-		if err := addNew(section(doc, "paths"), frag.Paths, f, "path"); err != nil {
+		if err := addPaths(section(doc, "paths"), frag.Paths, f); err != nil {
 			return nil, err
 		}
 		components := section(doc, "components")
@@ -91,6 +91,37 @@ func addNew(dst, src map[string]any, file, what string) error {
 	}
 	return nil
 }
+
+// addPaths adds a fragment's paths. A path the document has already
+// (GET /users next to the base's POST /users) is an error unless the
+// fragment adds operations to it: only operations, each of them new.
+func addPaths(dst, src map[string]any, file string) error {
+	for path, item := range src {
+		have, exists := dst[path].(map[string]any)
+		if !exists {
+			if _, dup := dst[path]; dup {
+				return fmt.Errorf("%s: path %q is defined twice in the OpenAPI document", file, path)
+			}
+			dst[path] = item
+			continue
+		}
+		ops, _ := item.(map[string]any)
+		if len(ops) == 0 {
+			return fmt.Errorf("%s: path %q is defined twice in the OpenAPI document", file, path)
+		}
+		for k := range ops {
+			if !httpMethods[k] {
+				return fmt.Errorf("%s: path %q is defined twice in the OpenAPI document (%q: a fragment may add only operations to another's path)", file, path, k)
+			}
+		}
+		if err := addNew(have, ops, file, "operation of path "+path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var httpMethods = map[string]bool{"get": true, "put": true, "post": true, "delete": true, "options": true, "head": true, "patch": true, "trace": true}
 
 func mustMergeOpenAPI(base []byte, fragments fs.FS) []byte {
 	b, err := mergeOpenAPI(base, fragments)

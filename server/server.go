@@ -99,6 +99,8 @@ func New(store Store, engine Engine, log *slog.Logger) *Server {
 	api.POST("/notifications/:id/read", s.readNotification, auth)
 	s.registerContentRoutes(api, auth)
 	s.registerAccountRoutes(api, auth)
+	s.registerUserRoutes(api, auth)
+	s.registerStepCheckRoutes(api, auth)
 	return s
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -21,10 +22,15 @@ import (
 // to the JSON API in-process; the pages only arrange forms around it.
 //
 // Each content page also shows what its step's gate would refuse right
-// now: the API has no "check without submitting" route, so the page runs
-// the same pure rule function the gate runs (ogp.CheckStep) on the
-// content it has just read through the public API. The gate itself still
-// decides at submission.
+// now, as the API's step check answers it (GET
+// /action-plans/{id}/steps/{n}/check: the gate's own rules on the stored
+// content), each rule next to the field it concerns. The gate itself
+// still decides at submission.
+//
+// Members are added by e-mail address: the page looks the address up
+// through the API (GET /users?email=, which answers anyone signed in the
+// id and name of that one account) and adds that user; people never type
+// account numbers.
 
 func init() { areas = append(areas, (*Web).registerContentSetupRoutes) }
 
@@ -202,6 +208,11 @@ type setupPage struct {
 	Candidates   []setupOption
 	Settings     setupSettings
 	Today        string
+	// InviteFirst says the address typed on the members page has no
+	// account yet: an administrator must invite the person first.
+	InviteFirst bool
+	// Existing is the member the address typed belongs to already.
+	Existing int64
 }
 
 // --- shared loading
@@ -393,62 +404,34 @@ func (w *Web) setupLoadAwareness(c echo.Context, pg *setupPage) error {
 	return nil
 }
 
-// setupLoadStep reads the content of the page's step and runs its gate.
+// setupLoadStep reads the content of the page's step and, while the
+// step can change, what its gate would refuse now (the API's step check).
 func (w *Web) setupLoadStep(c echo.Context, pg *setupPage) error {
-	var content ogp.Content
+	var loads []func(echo.Context, *setupPage) error
 	switch pg.Step {
 	case 1:
-		for _, load := range []func(echo.Context, *setupPage) error{w.setupLoadTeam, w.setupLoadForum, w.setupLoadMonitoring} {
-			if err := load(c, pg); err != nil {
-				return err
-			}
-		}
-		for _, t := range pg.Team {
-			content.Team = append(content.Team, ogp.TeamMember{UserID: t.UserID, Name: t.Name, Title: t.Title, Organisation: t.Organisation})
-		}
-		if f := pg.Forum; f != nil {
-			content.Forum = &ogp.Forum{Name: f.Name, IsNew: f.IsNew, Purpose: f.Purpose, MeetingCadence: f.MeetingCadence}
-			for _, m := range f.Members {
-				content.Forum.Members = append(content.Forum.Members, ogp.ForumMember{ID: m.ID, Name: m.Name, Organisation: m.Organisation, Sector: ogp.ForumSector(m.Sector)})
-			}
-		}
-		if b := pg.MB; b != nil {
-			content.MonitoringBody = &ogp.MonitoringBody{Name: b.Name, Kind: ogp.MonitoringBodyKind(b.Kind), IndependenceStatement: b.IndependenceStatement}
-		}
+		loads = []func(echo.Context, *setupPage) error{w.setupLoadTeam, w.setupLoadForum, w.setupLoadMonitoring}
 	case 2:
-		if err := w.setupLoadRoadmap(c, pg); err != nil {
-			return err
-		}
-		for _, r := range pg.Roadmap {
-			if e := r.Entry; e != nil {
-				content.Roadmap = append(content.Roadmap, ogp.RoadmapEntry{Step: e.Step, StartsOn: ogp.Date(e.StartsOn), EndsOn: ogp.Date(e.EndsOn),
-					Responsible: e.Responsible, Stakeholders: e.Stakeholders})
-			}
-		}
+		loads = []func(echo.Context, *setupPage) error{w.setupLoadRoadmap}
 	case 3:
-		if err := w.setupLoadAwareness(c, pg); err != nil {
-			return err
-		}
-		for _, a := range pg.Awareness {
-			content.Awareness = append(content.Awareness, ogp.AwarenessActivity{ID: a.ID, Kind: ogp.AwarenessKind(a.Kind), HeldOn: ogp.Date(a.HeldOn),
-				Audience: a.Audience, Description: a.Description, Reach: a.Reach})
-		}
+		loads = []func(echo.Context, *setupPage) error{w.setupLoadAwareness}
 	default:
 		return nil
+	}
+	for _, load := range loads {
+		if err := load(c, pg); err != nil {
+			return err
+		}
 	}
 	if !pg.Editable {
 		return nil
 	}
-	pc := ogp.PlanContext{PlanID: pg.Plan.ID, StartsOn: ogp.Date(pg.Plan.StartsOn), EndsOn: ogp.Date(pg.Plan.EndsOn), Today: ogp.Date(pg.Today)}
-	for _, m := range pg.Members {
-		mm := ogp.Member{UserID: m.UserID, Sector: ogp.Sector(m.Sector)}
-		for _, r := range m.Roles {
-			mm.Roles = append(mm.Roles, ogp.Role(r))
-		}
-		pc.Members = append(pc.Members, mm)
+	var check server.StepCheckResponse
+	if err := w.api(c, http.MethodGet, pg.apiPath(fmt.Sprintf("/steps/%d/check", pg.Step)), nil, &check); err != nil {
+		return err
 	}
 	here := strings.TrimPrefix(c.Request().URL.Path, pg.Base+"/")
-	for _, v := range ogp.CheckStep(pg.Step, pc, content) {
+	for _, v := range check.Violations {
 		page, key := setupViolationTarget(pg.Step, v)
 		// A person named by a rule (user:N) is also a row of the team
 		// page, where the message is shown next to them too.
@@ -670,16 +653,22 @@ func (w *Web) setupCreatePlan(c echo.Context) error {
 
 // --- members
 
-func (w *Web) setupMembersPage(c echo.Context) error { return w.setupShowMembers(c, nil) }
+func (w *Web) setupMembersPage(c echo.Context) error { return w.setupShowMembers(c, nil, nil) }
 
-func (w *Web) setupShowMembers(c echo.Context, err error) error {
+// setupShowMembers shows the members page; note (when not nil) adds what
+// the add form found out to the page.
+func (w *Web) setupShowMembers(c echo.Context, err error, note func(*setupPage)) error {
 	pg, lerr := w.setupLoad(c, "members", 0)
 	if lerr != nil {
 		return lerr
 	}
 	pg.Roles, pg.Sectors = w.setupRoleOptions(c, []string{string(ogp.RoleContributor)}), w.setupSectorOptions(c)
-	return w.setupRender(c, http.StatusOK, pg, err, map[string]string{"unknown_user": "user_id", "invalid_user": "user_id", "roles_required": "roles",
-		"invalid_role": "roles", "invalid_sector": "sector", "last_coordinator": "roles"})
+	if note != nil {
+		note(pg)
+	}
+	return w.setupRender(c, http.StatusOK, pg, err, map[string]string{"email_required": "email", "invalid_email": "email", "unknown_email": "email",
+		"already_member": "email", "rate_limited": "email", "unknown_user": "email", "roles_required": "roles", "invalid_role": "roles",
+		"invalid_sector": "sector", "last_coordinator": "roles"})
 }
 
 func (w *Web) setupMemberBody(c echo.Context) map[string]any {
@@ -690,19 +679,46 @@ func (w *Web) setupMemberBody(c echo.Context) map[string]any {
 	return map[string]any{"roles": roles, "sector": c.FormValue("sector")}
 }
 
+// setupAddMember adds the person with the address typed: the API looks
+// the address up (anyone signed in may look up one address, and learns
+// only that account's id and name), then the roster changes as usual.
 func (w *Web) setupAddMember(c echo.Context) error {
 	id, err := setupPlanID(c)
 	if err != nil {
 		return err
 	}
-	uid := setupInt(c.FormValue("user_id"))
-	if uid < 1 {
-		return w.setupShowMembers(c, &Problem{Status: http.StatusUnprocessableEntity, Code: "invalid_user", Detail: w.T(c, "setup.error.invalid_user")})
+	email := strings.TrimSpace(c.FormValue("email"))
+	if email == "" {
+		return w.setupShowMembers(c, &Problem{Status: http.StatusUnprocessableEntity, Code: "email_required", Detail: w.T(c, "setup.error.email_required")}, nil)
 	}
-	if err := w.api(c, http.MethodPut, fmt.Sprintf("/action-plans/%d/members/%d", id, uid), w.setupMemberBody(c), nil); err != nil {
-		return w.setupShowMembers(c, err)
+	var found server.Page[server.UserListItem]
+	if err := w.api(c, http.MethodGet, "/users?email="+url.QueryEscape(email), nil, &found); err != nil {
+		return w.setupShowMembers(c, err, nil)
 	}
-	return w.setupDone(c, "setup.members.saved", fmt.Sprintf("/work/plans/%d/members", id))
+	if len(found.Items) == 0 {
+		return w.setupShowMembers(c, &Problem{Status: http.StatusUnprocessableEntity, Code: "unknown_email", Detail: w.T(c, "setup.error.unknown_email")},
+			func(pg *setupPage) { pg.InviteFirst = true })
+	}
+	person := found.Items[0]
+	var roster struct {
+		Items []server.MemberResponse `json:"items"`
+	}
+	if err := w.api(c, http.MethodGet, fmt.Sprintf("/action-plans/%d/members", id), nil, &roster); err != nil {
+		return err
+	}
+	for _, m := range roster.Items {
+		if m.UserID == person.ID {
+			// Adding would silently change their roles: send them to
+			// their own page instead.
+			return w.setupShowMembers(c, &Problem{Status: http.StatusConflict, Code: "already_member", Detail: w.T(c, "setup.members.already_member", person.Name)},
+				func(pg *setupPage) { pg.Existing = person.ID })
+		}
+	}
+	if err := w.api(c, http.MethodPut, fmt.Sprintf("/action-plans/%d/members/%d", id, person.ID), w.setupMemberBody(c), nil); err != nil {
+		return w.setupShowMembers(c, err, nil)
+	}
+	w.flash(c, "setup.members.added")
+	return w.redirect(c, fmt.Sprintf("/work/plans/%d/members#field-user:%d", id, person.ID))
 }
 
 func (w *Web) setupMemberPage(c echo.Context) error { return w.setupShowMember(c, nil) }

@@ -5,6 +5,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -88,20 +89,40 @@ func TestContentSetupForms(t *testing.T) {
 	base := fmt.Sprintf("/work/plans/%d", planID)
 	api := fmt.Sprintf("/action-plans/%d", planID)
 
-	t.Run("a member is added and their roles changed", func(t *testing.T) {
+	t.Run("a member is added by e-mail address and their roles changed", func(t *testing.T) {
 		b := coord.For(t)
 		extra := site.User("Lucía Benítez", "lucia.benitez@example.org", false)
 		page := b.Get(base + "/members")
 		setupWant(t, page, http.StatusOK)
-		page.MustContain(t, "Marta Ríos", fmt.Sprintf(`id="field-user:%d"`, cast.CivilApprover.ID))
+		page.MustContain(t, "Marta Ríos", fmt.Sprintf(`id="field-user:%d"`, cast.CivilApprover.ID), `id="field-email"`, `type="email"`)
+		// Nobody types account numbers.
+		if strings.Contains(page.Body, `name="user_id"`) || strings.Contains(page.Body, fmt.Sprintf(`<span class="ogp-detail">#%d</span>`, cast.CivilApprover.ID)) {
+			t.Fatal("the members page still asks for or shows user numbers")
+		}
 
-		unknown := b.Submit(page, base+"/members", map[string]string{"user_id": "999999", "roles": "contributor", "sector": "civil_society"})
-		setupWant(t, unknown, http.StatusNotFound)
-		unknown.MustContain(t, `id="error-user_id"`)
+		// An address nobody has: invite them first. The coordinator is no
+		// administrator, so the page does not offer the users page.
+		unknown := b.Submit(page, base+"/members", map[string]string{"email": "nobody@example.org", "roles": "contributor", "sector": "civil_society"})
+		setupWant(t, unknown, http.StatusUnprocessableEntity)
+		unknown.MustContain(t, `id="error-email"`, "An administrator must create the person&#39;s account and invite them first",
+			`href="#field-email"`, `value="nobody@example.org"`)
+		if strings.Contains(unknown.Body, `href="/account/users"`) {
+			t.Fatal("a coordinator who is not an administrator is offered the users page")
+		}
+		bad := b.Submit(page, base+"/members", map[string]string{"email": "not an address", "roles": "contributor", "sector": "civil_society"})
+		setupWant(t, bad, http.StatusUnprocessableEntity)
+		bad.MustContain(t, `id="error-email"`, "Enter a valid e-mail address")
+		empty := b.Submit(page, base+"/members", map[string]string{"email": " ", "roles": "contributor", "sector": "civil_society"})
+		setupWant(t, empty, http.StatusUnprocessableEntity)
+		empty.MustContain(t, `id="error-email"`, "Enter the person&#39;s e-mail address.")
+		// Someone already on the plan: their own page changes their roles.
+		again := b.Submit(page, base+"/members", map[string]string{"email": cast.CivilApprover.Email, "roles": "contributor", "sector": "civil_society"})
+		setupWant(t, again, http.StatusConflict)
+		again.MustContain(t, `id="error-email"`, "Marta Ríos is already a member of the plan", fmt.Sprintf(`href="%s/members/%d"`, base, cast.CivilApprover.ID))
 
-		done := b.Submit(page, base+"/members", map[string]string{"user_id": strconv.FormatInt(extra.ID, 10), "roles": "contributor", "sector": "civil_society"})
+		done := b.Submit(page, base+"/members", map[string]string{"email": " Lucia.Benitez@Example.org ", "roles": "contributor", "sector": "civil_society"})
 		setupRedirected(t, done, base+"/members")
-		done.MustContain(t, "Lucía Benítez", "The member&#39;s roles are saved.")
+		done.MustContain(t, "Lucía Benítez", "The person is added to the plan.")
 
 		edit := b.Get(fmt.Sprintf("%s/members/%d", base, extra.ID))
 		setupWant(t, edit, http.StatusOK)
@@ -137,6 +158,16 @@ func TestContentSetupForms(t *testing.T) {
 		}
 	})
 
+	t.Run("an administrator is offered to invite an unknown address", func(t *testing.T) {
+		b := site.Browser().For(t)
+		b.SignIn(cast.Admin)
+		page := b.Get(base + "/members")
+		setupWant(t, page, http.StatusOK)
+		unknown := b.Submit(page, base+"/members", map[string]string{"email": "new.person@example.org", "roles": "contributor", "sector": "other"})
+		setupWant(t, unknown, http.StatusUnprocessableEntity)
+		unknown.MustContain(t, `id="error-email"`, `href="/account/users"`, "Create the account and invite them")
+	})
+
 	t.Run("the gate's violations are listed and shown next to their fields", func(t *testing.T) {
 		b := coord.For(t)
 		// What the real gate refuses now...
@@ -151,7 +182,19 @@ func TestContentSetupForms(t *testing.T) {
 		if refusal.Code != "step_rules_unmet" || len(refusal.Violations) == 0 {
 			t.Fatalf("submitting an empty step 1: %+v", refusal)
 		}
-		// ...is what the team page lists, each linked to a field that
+		// ...is what the API's step check answers...
+		var check struct {
+			Ready      bool `json:"ready"`
+			Violations []struct {
+				Code string `json:"code"`
+				Item string `json:"item"`
+			} `json:"violations"`
+		}
+		site.API(cast.Coordinator.Token, http.MethodGet, api+"/steps/1/check", nil, http.StatusOK, &check)
+		if check.Ready || !reflect.DeepEqual(check.Violations, refusal.Violations) {
+			t.Fatalf("the step check answers %+v, the gate refused %+v", check.Violations, refusal.Violations)
+		}
+		// ...and what the team page lists, each linked to a field that
 		// exists on the page it names.
 		page := b.Get(base + "/content/team")
 		setupWant(t, page, http.StatusOK)
