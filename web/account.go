@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -191,10 +192,46 @@ type usersPage struct {
 	// Pending is a user just created whose invitation could not be sent:
 	// the page offers to send it again.
 	Pending *server.UserResponse
+	// Users is one page of everyone, found by Query when given.
+	Users      []server.UserResponse
+	Query      string
+	Page, Last int
+	Total      int64
 }
 
+// usersPerPage keeps the list short enough to scan.
+const usersPerPage = 25
+
+// accountUsersPage lists the users (searchable, paginated) beside the
+// invitation form, so an administrator can find someone and send their
+// invitation again.
 func (w *Web) accountUsersPage(c echo.Context) error {
-	return w.render(c, http.StatusOK, usersTemplate, usersPage{})
+	page, err := w.loadUsers(c)
+	if err != nil {
+		return err
+	}
+	return w.render(c, http.StatusOK, usersTemplate, page)
+}
+
+func (w *Web) loadUsers(c echo.Context) (usersPage, error) {
+	p := usersPage{Query: strings.TrimSpace(c.QueryParam("q")), Page: 1}
+	if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
+		p.Page = n
+	}
+	q := url.Values{"page": {strconv.Itoa(p.Page)}, "per_page": {strconv.Itoa(usersPerPage)}}
+	if p.Query != "" {
+		q.Set("q", p.Query)
+	}
+	var list struct {
+		Items []server.UserResponse `json:"items"`
+		Total int64                 `json:"total"`
+	}
+	if err := w.api(c, http.MethodGet, "/users?"+q.Encode(), nil, &list); err != nil {
+		return p, err
+	}
+	p.Users, p.Total = list.Items, list.Total
+	p.Last = max(1, int((list.Total+usersPerPage-1)/usersPerPage))
+	return p, nil
 }
 
 // accountInvite creates the user, then sends the invitation: a link to
@@ -205,12 +242,21 @@ func (w *Web) accountInvite(c echo.Context) error {
 		"is_admin": c.FormValue("is_admin") == "true"}
 	var u server.UserResponse
 	if err := w.api(c, http.MethodPost, "/users", body, &u); err != nil {
-		return w.renderForm(c, usersTemplate, usersPage{}, err, map[string]string{"name_required": "name", "invalid_email": "email", "email_taken": "email"})
+		page, lerr := w.loadUsers(c)
+		if lerr != nil {
+			return lerr
+		}
+		return w.renderForm(c, usersTemplate, page, err, map[string]string{"name_required": "name", "invalid_email": "email", "email_taken": "email"})
 	}
 	u.Token = ""
 	if err := w.api(c, http.MethodPost, fmt.Sprintf("/users/%d/invitation", u.ID), struct{}{}, nil); err != nil {
 		forget(c, "name", "email", "is_admin")
-		return w.renderForm(c, usersTemplate, usersPage{Pending: &u}, err)
+		page, lerr := w.loadUsers(c)
+		if lerr != nil {
+			return lerr
+		}
+		page.Pending = &u
+		return w.renderForm(c, usersTemplate, page, err)
 	}
 	w.flash(c, "account.users.invited")
 	return w.redirect(c, "/account/users")
@@ -222,7 +268,12 @@ func (w *Web) accountReinvite(c echo.Context) error {
 		return err
 	}
 	if err := w.api(c, http.MethodPost, fmt.Sprintf("/users/%d/invitation", id), struct{}{}, nil); err != nil {
-		return w.renderForm(c, usersTemplate, usersPage{Pending: &server.UserResponse{ID: id}}, err)
+		page, lerr := w.loadUsers(c)
+		if lerr != nil {
+			return lerr
+		}
+		page.Pending = &server.UserResponse{ID: id}
+		return w.renderForm(c, usersTemplate, page, err)
 	}
 	w.flash(c, "account.users.invited")
 	return w.redirect(c, "/account/users")

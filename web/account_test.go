@@ -216,7 +216,7 @@ func TestAccountPages(t *testing.T) {
 		a.SignIn(admin)
 		a.Get("/account").MustContain(t, `href="/account/users"`)
 		p := a.Get("/account/users")
-		p.MustContain(t, "Invite people", `action="/account/users"`, "the API has no route that lists users")
+		p.MustContain(t, "Invite people", `action="/account/users"`, "Everyone with an account", admin.Name)
 		p = a.Submit(p, "/account/users", map[string]string{"name": "Kwame Mensah", "email": "not an address"})
 		if p.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("a bad address: status %d", p.Status)
@@ -229,6 +229,12 @@ func TestAccountPages(t *testing.T) {
 		}
 		dup := a.Submit(p, "/account/users", map[string]string{"name": "Kwame Mensah", "email": "kwame.mensah@example.org"})
 		dup.MustContain(t, `id="error-email"`)
+		found := a.Get("/account/users?q=MENSAH")
+		found.MustContain(t, "kwame.mensah@example.org", "Accounts found: 1")
+		if strings.Contains(found.Body, admin.Email) {
+			t.Fatal("the search for Mensah lists the administrator")
+		}
+		a.Get("/account/users?q=nobody-at-all").MustContain(t, "Nobody matches")
 
 		link := accLink(t, site, "kwame.mensah@example.org")
 		k := site.Browser().For(t)
