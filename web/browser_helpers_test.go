@@ -441,12 +441,17 @@ func (b *tab) axe() axeResult {
 
 // --- screenshots
 
-// screenshot writes a full-page PNG of the tab's page to dir/name.
+// screenshotQuality is the JPEG quality of the screenshots: small files
+// for the repository, text still crisp. (Quality 100 would make PNGs,
+// about ten times larger.)
+const screenshotQuality = 85
+
+// screenshot writes a full-page JPEG of the tab's page to dir/name (a
+// .jpg name).
 func (b *tab) screenshot(dir, name string) {
 	b.t.Helper()
-	// Quality 100 makes a PNG; any other quality a JPEG.
-	png := run(b, "screenshot "+name, chromedp.FullScreenshot(100))
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+	jpg := run(b, "screenshot "+name, chromedp.FullScreenshot(screenshotQuality))
+	if err := os.WriteFile(filepath.Join(dir, name), jpg, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
 }

@@ -4,7 +4,7 @@ package web_test
 // (webtest.Start) filled with the City of Riverton's fixture plans. People
 // type into the forms and click the buttons; the pages are checked with
 // axe-core (WCAG 2.1 A and AA) and with the keyboard alone; with
-// OGP_SCREENSHOTS set (make screenshots) the main pages are saved as PNGs.
+// OGP_SCREENSHOTS set (make screenshots) the main pages are saved as JPEGs.
 //
 // Without Chromium the test is skipped, except in CI (CI=true), where it
 // fails: .ci/run installs the chromium package.
@@ -355,6 +355,11 @@ func TestBrowser(t *testing.T) {
 			{coord, "content form (monitoring body)", fmt.Sprintf("/work/plans/%d/content/monitoring-body", setup)},
 			{coord, "content form (problems)", fmt.Sprintf("/work/plans/%d/content/problems", problems)},
 			{coord, "account", "/account"},
+			{coord, "notifications", "/work/notifications"},
+			{coord, "new plan", "/work/plans/new"},
+			{coord, "members", fmt.Sprintf("/work/plans/%d/members", implementing)},
+			{coord, "content form (commitment)", fmt.Sprintf("/work/plans/%d/content/commitments/%d", implementing, contracts.ID)},
+			{lead, "commitment (implementation forms)", fmt.Sprintf("/work/plans/%d/commitments/%d", implementing, contracts.ID)},
 			{lead, "milestone (progress forms)", fmt.Sprintf("/work/plans/%d/commitments/%d/milestones/%d", implementing, contracts.ID, ocds.ID)},
 			{monitor, "assessment round (monitoring body)", fmt.Sprintf("/work/plans/%d/assessments/%d", implementing, draft)},
 		}
@@ -406,22 +411,22 @@ func TestBrowser(t *testing.T) {
 			name string
 			path string
 		}{
-			{anon, "01-home.png", "/"},
-			{anon, "02-plan.png", fmt.Sprintf("/plans/%d", implementing)},
-			{anon, "03-commitments.png", fmt.Sprintf("/plans/%d/commitments", implementing)},
-			{anon, "04-commitment.png", fmt.Sprintf("/plans/%d/commitments/%d", implementing, contracts.ID)},
-			{anon, "05-problems.png", fmt.Sprintf("/plans/%d/problems", problems)},
-			{anon, "06-assessment.png", fmt.Sprintf("/plans/%d/assessments/%d", implementing, round)},
-			{anon, "07-document.png", fmt.Sprintf("/plans/%d/document", implementing)},
-			{coord, "08-my-work.png", "/work"},
-			{coord, "09-step.png", fmt.Sprintf("/work/plans/%d/steps/1", implementing)},
-			{coord, "10-content-form.png", fmt.Sprintf("/work/plans/%d/content/problems", problems)},
+			{anon, "01-home.jpg", "/"},
+			{anon, "02-plan.jpg", fmt.Sprintf("/plans/%d", implementing)},
+			{anon, "03-commitments.jpg", fmt.Sprintf("/plans/%d/commitments", implementing)},
+			{anon, "04-commitment.jpg", fmt.Sprintf("/plans/%d/commitments/%d", implementing, contracts.ID)},
+			{anon, "05-problems.jpg", fmt.Sprintf("/plans/%d/problems", problems)},
+			{anon, "06-assessment.jpg", fmt.Sprintf("/plans/%d/assessments/%d", implementing, round)},
+			{anon, "07-document.jpg", fmt.Sprintf("/plans/%d/document", implementing)},
+			{coord, "08-my-work.jpg", "/work"},
+			{coord, "09-step.jpg", fmt.Sprintf("/work/plans/%d/steps/1", implementing)},
+			{coord, "10-content-form.jpg", fmt.Sprintf("/work/plans/%d/content/problems", problems)},
 			// Beyond the list: the draft open for comments, a milestone's
 			// forms, the monitoring body's round and the account.
-			{anon, "13-draft-report.png", fmt.Sprintf("/plans/%d/assessments/%d", implementing, draft)},
-			{lead, "14-milestone.png", fmt.Sprintf("/work/plans/%d/commitments/%d/milestones/%d", implementing, contracts.ID, ocds.ID)},
-			{monitor, "15-assessment-round.png", fmt.Sprintf("/work/plans/%d/assessments/%d", implementing, draft)},
-			{coord, "16-account.png", "/account"},
+			{anon, "13-draft-report.jpg", fmt.Sprintf("/plans/%d/assessments/%d", implementing, draft)},
+			{lead, "14-milestone.jpg", fmt.Sprintf("/work/plans/%d/commitments/%d/milestones/%d", implementing, contracts.ID, ocds.ID)},
+			{monitor, "15-assessment-round.jpg", fmt.Sprintf("/work/plans/%d/assessments/%d", implementing, draft)},
+			{coord, "16-account.jpg", "/account"},
 		}
 		for _, s := range shots {
 			if status := s.b.openStatus(s.path); status != http.StatusOK {
@@ -437,9 +442,9 @@ func TestBrowser(t *testing.T) {
 		if l := es.lang(); l != "es" {
 			es.fatalf("after choosing Español the page's language is %q", l)
 		}
-		es.screenshot(dir, "11-plan-es.png")
+		es.screenshot(dir, "11-plan-es.jpg")
 		es.open(fmt.Sprintf("/plans/%d/commitments/%d", implementing, contracts.ID))
-		es.screenshot(dir, "12-commitment-es.png")
+		es.screenshot(dir, "12-commitment-es.jpg")
 		t.Logf("screenshots in %s", dir)
 	})
 

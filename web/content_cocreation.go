@@ -116,6 +116,9 @@ type cocNavItem struct {
 	Href    string
 	Label   string
 	Current bool
+	// Steps link to the pages where the steps whose content the item
+	// records are submitted and approved.
+	Steps []cocNavItem
 }
 
 // cocProblem is a problem as the pages show it.
@@ -281,13 +284,23 @@ func (w *Web) cocLoad(c echo.Context, kind string, steps ...int) (*cocPage, erro
 		pg.Locks = append(pg.Locks, l)
 	}
 	path := c.Request().URL.Path
-	for _, item := range []struct{ href, key string }{
-		{pg.Base + "/content/problems", "cocreation.nav.problems"},
-		{pg.Base + "/content/commitments", "cocreation.nav.commitments"},
-		{pg.Base + "/content/vision", "cocreation.nav.vision"},
+	// Each content form, with the steps it feeds under it: a step is
+	// named once, by what is recorded for it.
+	for _, item := range []struct {
+		href, key string
+		steps     []int
+	}{
+		{pg.Base + "/content/problems", "cocreation.nav.problems", []int{4}},
+		{pg.Base + "/content/commitments", "cocreation.nav.commitments", []int{5, 6}},
+		{pg.Base + "/content/vision", "cocreation.nav.vision", []int{7}},
 	} {
-		pg.Nav = append(pg.Nav, cocNavItem{Href: item.href, Label: w.T(c, item.key),
-			Current: path == item.href || strings.HasPrefix(path, item.href+"/")})
+		ni := cocNavItem{Href: item.href, Label: w.T(c, item.key),
+			Current: path == item.href || strings.HasPrefix(path, item.href+"/")}
+		for _, n := range item.steps {
+			href := fmt.Sprintf("%s/steps/%d", pg.Base, n)
+			ni.Steps = append(ni.Steps, cocNavItem{Href: href, Label: w.T(c, "cocreation.nav.step", n), Current: path == href})
+		}
+		pg.Nav = append(pg.Nav, ni)
 	}
 	return pg, nil
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -148,7 +149,11 @@ func (w *Web) monInvalid(c echo.Context, detailKey string, vs []ogp.Violation) *
 
 // monRoundRow is a round in lists and page headers.
 type monRoundRow struct {
-	ID          int64
+	ID int64
+	// Ordinal is the round's number within its plan: 1 for the plan's
+	// first round (rounds of every kind, cancelled ones included, in the
+	// order they were opened). The ID is global, across plans.
+	Ordinal     int
 	Kind        string
 	KindLabel   string
 	Stage       string
@@ -160,8 +165,36 @@ type monRoundRow struct {
 	PublicHref  string
 }
 
-func (w *Web) monRow(c echo.Context, planID int64, r server.RoundResponse) monRoundRow {
-	return monRoundRow{ID: r.ID, Kind: r.Kind, KindLabel: w.enum(c, "round.kind.", r.Kind), Stage: r.Stage,
+// monOrdinals numbers a plan's rounds from 1, in the order they were
+// opened (their ids grow).
+func monOrdinals(rounds []server.RoundResponse) map[int64]int {
+	ids := make([]int64, 0, len(rounds))
+	for _, r := range rounds {
+		ids = append(ids, r.ID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	out := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		out[id] = i + 1
+	}
+	return out
+}
+
+// monListRounds reads the plan's rounds, oldest first.
+func (w *Web) monListRounds(c echo.Context, m *monContext) ([]server.RoundResponse, error) {
+	var list struct {
+		Items []server.RoundResponse `json:"items"`
+	}
+	if err := w.api(c, http.MethodGet, m.apiPath("/assessment-rounds"), nil, &list); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(list.Items, func(a, b server.RoundResponse) int { return cmp.Compare(a.ID, b.ID) })
+	return list.Items, nil
+}
+
+func (w *Web) monRow(c echo.Context, planID int64, r server.RoundResponse, ordinal int) monRoundRow {
+	return monRoundRow{ID: r.ID, Ordinal: ordinal, Kind: r.Kind, KindLabel: w.enum(c, "round.kind.", r.Kind), Stage: r.Stage,
 		StageLabel: w.enum(c, "status.round.", r.Stage), StageDueAt: r.StageDueAt, DraftAt: r.DraftPublishedAt, PublishedAt: r.PublishedAt,
 		Href: fmt.Sprintf(workRoundPath, planID, r.ID), PublicHref: fmt.Sprintf("/plans/%d/assessments/%d", planID, r.ID)}
 }
@@ -206,15 +239,13 @@ func (w *Web) monRoundsData(c echo.Context) (*monRoundsPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	var list struct {
-		Items []server.RoundResponse `json:"items"`
-	}
-	if err := w.api(c, http.MethodGet, m.apiPath("/assessment-rounds"), nil, &list); err != nil {
+	rounds, err := w.monListRounds(c, m)
+	if err != nil {
 		return nil, err
 	}
 	page := &monRoundsPage{monContext: m, Kinds: w.monAllowedKinds(c, m.Plan)}
-	for i := len(list.Items) - 1; i >= 0; i-- { // newest first
-		page.Rounds = append(page.Rounds, w.monRow(c, m.Plan.ID, list.Items[i]))
+	for i := len(rounds) - 1; i >= 0; i-- { // newest first
+		page.Rounds = append(page.Rounds, w.monRow(c, m.Plan.ID, rounds[i], i+1))
 	}
 	for _, u := range monUnits {
 		page.Units = append(page.Units, monOption{Value: u.Name, Label: w.T(c, "monitoring.open.unit."+u.Name)})
@@ -357,7 +388,12 @@ func (w *Web) monRoundData(c echo.Context) (*monRoundPage, error) {
 		return nil, err
 	}
 	r := page.Round
-	page.Row = w.monRow(c, m.Plan.ID, r)
+	// The round's number within the plan, from the plan's list of rounds.
+	rounds, err := w.monListRounds(c, m)
+	if err != nil {
+		return nil, err
+	}
+	page.Row = w.monRow(c, m.Plan.ID, r, monOrdinals(append(rounds, r))[r.ID])
 	page.Base = page.Row.Href
 	page.API = "/api/v1" + page.roundPath("")
 	stage := ogp.RoundStage(r.Stage)

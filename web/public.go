@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -560,5 +562,72 @@ func (w *Web) pubDocumentHTML(c echo.Context, id int64) (template.HTML, error) {
 		"<main>", `<div class="ogp-document__main">`, "</main>", "</div>",
 		"<header>", `<div class="ogp-document__header">`, "</header>", "</div>",
 	).Replace(string(b))
+	s = pubDocDate.ReplaceAllString(s, `<td><time datetime="$1">$1</time></td>`)
+	s = pubScrollTables(s, func(heading string) string {
+		if heading == "" {
+			return w.T(c, "public.document.table_untitled")
+		}
+		return w.T(c, "public.document.table", heading)
+	})
 	return template.HTML(s), nil //nolint:gosec // rendered and escaped by the API's html/template
 }
+
+// pubDocDate is a table cell of the document holding just a date, which
+// then never wraps at its hyphens.
+var pubDocDate = regexp.MustCompile(`<td>(\d{4}-\d{2}-\d{2})</td>`)
+
+// pubDocPart finds the document's headings and tables, in order.
+var pubDocPart = regexp.MustCompile(`<h([2-4])\b[^>]*>(.*?)</h[2-4]>|<table\b[^>]*>|</table>`)
+
+// pubScrollTables puts each table of the document in a container that
+// scrolls sideways on narrow screens instead of squeezing its columns. A
+// scrolling container is focusable (tabindex 0, so keyboard users can
+// scroll it), so it is a region named after the table: label gets the
+// text of the heading the table sits under ("Milestones – Commitment 1:
+// ..."; "" for none) and returns the name, escaped here.
+func pubScrollTables(doc string, label func(heading string) string) string {
+	var out strings.Builder
+	out.Grow(len(doc) + 2048)
+	var headings [5]string // by level, 2 to 4
+	last := 0
+	for _, m := range pubDocPart.FindAllStringSubmatchIndex(doc, -1) {
+		part := doc[m[0]:m[1]]
+		out.WriteString(doc[last:m[0]])
+		last = m[1]
+		switch {
+		case m[2] >= 0: // a heading
+			level := int(doc[m[2]] - '0')
+			headings[level] = strings.TrimSpace(html.UnescapeString(pubTags.ReplaceAllString(doc[m[4]:m[5]], "")))
+			for l := level + 1; l < len(headings); l++ {
+				headings[l] = ""
+			}
+			out.WriteString(part)
+		case part == "</table>":
+			out.WriteString("</table></div>")
+		default:
+			name := ""
+			for l := len(headings) - 1; l >= 2; l-- {
+				if headings[l] == "" {
+					continue
+				}
+				name = headings[l]
+				// A sub-heading ("Milestones") says more with the
+				// heading it belongs to (the commitment).
+				for up := l - 1; up >= 2; up-- {
+					if headings[up] != "" {
+						name += " – " + headings[up]
+						break
+					}
+				}
+				break
+			}
+			fmt.Fprintf(&out, `<div class="ogp-table-scroll" role="region" tabindex="0" aria-label="%s">`, template.HTMLEscapeString(label(name)))
+			out.WriteString(part)
+		}
+	}
+	out.WriteString(doc[last:])
+	return out.String()
+}
+
+// pubTags matches the tags inside a heading.
+var pubTags = regexp.MustCompile(`<[^>]*>`)

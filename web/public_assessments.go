@@ -95,6 +95,23 @@ type paChecklistItem struct {
 	Prefilled bool   `json:"prefilled"`
 }
 
+// paChecklistNote is the note shown for a checklist point. A point the
+// API pre-filled from the evidence (prefilled: true; a rating recorded by
+// the monitoring body clears it) carries the API's fixed English note, so
+// the page says what the evidence shows in the visitor's language instead;
+// a note a person wrote is shown as written.
+func (w *Web) paChecklistNote(c echo.Context, it paChecklistItem) string {
+	if !it.Prefilled {
+		return it.Note
+	}
+	for _, k := range []string{"assessments.checklist.evidence." + it.Key + "." + it.Rating, "assessments.checklist.evidence." + it.Key} {
+		if w.catalog.has(lang(c), k) {
+			return w.T(c, k)
+		}
+	}
+	return w.T(c, "assessments.checklist.evidence.other")
+}
+
 type paComment struct {
 	Seq        int     `json:"seq"`
 	Name       string  `json:"name"`
@@ -327,7 +344,7 @@ func (w *Web) paRoundData(c echo.Context) (paRoundView, error) {
 		}
 		for _, it := range r.Checklist {
 			view.Checklist = append(view.Checklist, paChecklistRow{Label: w.pcLabel(c, "assessments.checklist.key.", it.Key),
-				Rating: it.Rating, RatingLabel: w.pcLabel(c, "assessments.checklist.rating.", it.Rating), Note: it.Note, Prefilled: it.Prefilled})
+				Rating: it.Rating, RatingLabel: w.pcLabel(c, "assessments.checklist.rating.", it.Rating), Note: w.paChecklistNote(c, it), Prefilled: it.Prefilled})
 		}
 		for _, a := range r.Assessments {
 			row := paAssessmentRow{Anchor: "assessment-" + strconv.FormatInt(a.CommitmentID, 10), Title: commitmentTitle(a.CommitmentID),

@@ -138,6 +138,13 @@ func TestPublicAssessmentPages(t *testing.T) {
 		for _, cm := range site.Round(plan, published).Comments {
 			p.MustContain(t, html.EscapeString(cm.Text), html.EscapeString(cm.Answer))
 		}
+		// A point pre-filled from the evidence says so in the visitor's
+		// words, not in the API's fixed English note; the verdicts stay on
+		// one line.
+		p.MustContain(t, "The evidence records meetings of the forum.", `<td class="ogp-nowrap"><span class="ogp-status-text`)
+		if strings.Contains(p.Body, "from the evidence:") {
+			t.Error("the page shows the API's pre-fill note")
+		}
 		if strings.Contains(p.Body, `action="`+publishedPath+`/comments"`) {
 			t.Error("a published report still has a comment form")
 		}
@@ -192,6 +199,11 @@ func TestPublicAssessmentPages(t *testing.T) {
 			if strings.Contains(p.Body, english) {
 				t.Errorf("the Spanish page shows %q", english)
 			}
+		}
+		p = b.Get(publishedPath)
+		p.MustContain(t, `<html lang="es">`, "Tomado de la evidencia", "La evidencia registra reuniones del foro.")
+		if strings.Contains(p.Body, "from the evidence") {
+			t.Error("the Spanish page shows the API's pre-fill note")
 		}
 	})
 }

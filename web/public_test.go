@@ -91,9 +91,23 @@ func TestPublicPortal(t *testing.T) {
 			fmt.Sprintf(`%s/api/v1/action-plans/%d/export.json`, site.Base, id),
 			fmt.Sprintf(`%s/api/v1/action-plans/%d/export.zip`, site.Base, id),
 			// The plan's navigation marks this page.
-			`aria-label="Sections of this plan"`, fmt.Sprintf(`href="/plans/%d" aria-current="page">Overview`, id))
+			`aria-label="Sections of this plan"`, fmt.Sprintf(`href="/plans/%d" aria-current="page">Overview`, id),
+			// The tracker's name is on its list (a div may not have one).
+			`<div class="usa-step-indicator usa-step-indicator--counters-sm ogp-tracker">`,
+			`<ol class="usa-step-indicator__segments" aria-label="Progress through the ten steps">`,
+			// Dates never wrap at their hyphens.
+			`data-label="Date"><time datetime="2026-02-10">2026-02-10</time></th>`)
 		if n := pubH1Count(p.Body); n != 1 {
 			t.Fatalf("%d h1 on the plan page", n)
+		}
+		// The sidebar sits beside the top part only: the sections after
+		// it take the page's width.
+		aside, team := strings.Index(p.Body, "</aside>"), strings.Index(p.Body, `id="team-heading"`)
+		if aside < 0 || team < 0 || team < aside {
+			t.Errorf("the team section is not after the sidebar (aside ends at %d, team at %d)", aside, team)
+		}
+		if i := strings.Index(p.Body, `<div class="desktop:grid-col-8">`); i < 0 || strings.Count(p.Body[i:aside], "<section") != 1 {
+			t.Error("the column beside the sidebar holds more than the steps")
 		}
 	})
 
@@ -302,9 +316,16 @@ func TestPublicPortal(t *testing.T) {
 		if p.Status != http.StatusOK {
 			t.Fatalf("status %d", p.Status)
 		}
-		p.MustContain(t, pubEsc(webtest.CommitmentContracts), pubEsc(webtest.MilestoneOCDS), "every resident of Riverton can see how the city spends its money")
+		p.MustContain(t, pubEsc(webtest.CommitmentContracts), pubEsc(webtest.MilestoneOCDS), "every resident of Riverton can see how the city spends its money",
+			// Each table scrolls in a named, focusable region; dates
+			// in cells never wrap.
+			`<div class="ogp-table-scroll" role="region" tabindex="0" aria-label="Table: Milestones – Commitment 1: `+pubEsc(webtest.CommitmentContracts)+`"><table>`,
+			`<div class="ogp-table-scroll" role="region" tabindex="0" aria-label="Table: Team"><table>`, `<td><time datetime="`)
 		if n := pubH1Count(p.Body); n != 1 {
 			t.Fatalf("%d h1 on the document page", n)
+		}
+		if open, closed := strings.Count(p.Body, `<div class="ogp-table-scroll"`), strings.Count(p.Body, "</table></div>"); open == 0 || open != closed || open != strings.Count(p.Body, "<table") {
+			t.Errorf("%d scrolling containers, %d closed, for %d tables", open, closed, strings.Count(p.Body, "<table"))
 		}
 	})
 

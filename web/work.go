@@ -31,6 +31,7 @@ func init() { areas = append(areas, (*Web).registerWorkRoutes) }
 func (w *Web) registerWorkRoutes(r router) {
 	u := w.requireUser
 	r.GET("/work", w.workHome, u)
+	r.GET("/work/notifications", w.workNotifications, u)
 	r.POST("/work/notifications/:nid/read", w.workReadNotification, u)
 
 	const p = "/work/plans/:id"
@@ -119,16 +120,35 @@ type workItem struct {
 }
 
 type workHomePage struct {
-	Items         []workItem
+	Items []workItem
+	// Notifications are the newest unread notifications, at most
+	// homeNotifications of them; UnreadCount counts them all.
 	Notifications []workNotification
 	UnreadCount   int64
 	Plans         []workPlanRow
 	Empty         bool
 }
 
+// homeNotifications is how many unread notifications "My work" shows; the
+// notifications page lists them all.
+const homeNotifications = 5
+
+// notificationPreview is how many characters of a notification's body
+// "My work" shows; the notifications page shows the whole text.
+const notificationPreview = 160
+
+// notificationsPerPage is the page size of the notifications page.
+const notificationsPerPage = 20
+
+// workNotification is a notification as the workspace lists it.
 type workNotification struct {
-	models.Notification
-	Href string
+	ID        int64
+	Subject   string
+	Body      string
+	Preview   string
+	CreatedAt string
+	ReadAt    string
+	Href      string
 }
 
 type workPlanRow struct {
@@ -150,7 +170,11 @@ func (w *Web) workHome(c echo.Context) error {
 	}
 	page := workHomePage{Items: w.workItems(c, mw), UnreadCount: mw.UnreadCount, Empty: mw.Empty()}
 	for _, n := range mw.Notifications {
-		page.Notifications = append(page.Notifications, workNotification{Notification: n, Href: notificationHref(n)})
+		if len(page.Notifications) == homeNotifications {
+			break
+		}
+		page.Notifications = append(page.Notifications, workNotification{ID: n.ID, Subject: n.Subject, Body: n.Body,
+			Preview: preview(n.Body, notificationPreview), CreatedAt: formatTime(n.CreatedAt, time.RFC3339), Href: notificationHref(n.PlanID, n.StepNumber)})
 	}
 	for _, p := range mw.Plans {
 		row := workPlanRow{MyPlan: p, StepLabel: w.stepName(c, p.CurrentStep)}
@@ -165,14 +189,35 @@ func (w *Web) workHome(c echo.Context) error {
 	return w.render(c, http.StatusOK, "work/home.html", page)
 }
 
-func notificationHref(n models.Notification) string {
+// notificationHref is the workspace page a notification is about: its
+// plan's step, or its plan.
+func notificationHref(planID *int64, step *int) string {
 	switch {
-	case n.PlanID != nil && n.StepNumber != nil && *n.StepNumber >= 1 && *n.StepNumber <= ogp.StepCount:
-		return fmt.Sprintf("/work/plans/%d/steps/%d", *n.PlanID, *n.StepNumber)
-	case n.PlanID != nil:
-		return fmt.Sprintf("/work/plans/%d", *n.PlanID)
+	case planID != nil && step != nil && *step >= 1 && *step <= ogp.StepCount:
+		return fmt.Sprintf("/work/plans/%d/steps/%d", *planID, *step)
+	case planID != nil:
+		return fmt.Sprintf("/work/plans/%d", *planID)
 	}
 	return ""
+}
+
+// preview cuts a text to about max characters, at a word boundary, with
+// an ellipsis when something was cut. Runs of spaces and line breaks
+// become single spaces.
+func preview(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	cut := max
+	for i := max; i > max*2/3; i-- {
+		if r[i] == ' ' {
+			cut = i
+			break
+		}
+	}
+	return strings.TrimRight(string(r[:cut]), " ,;:.") + "…"
 }
 
 // urgencyOf classifies a step due date the way "My work" does.
@@ -279,6 +324,55 @@ func (w *Web) workItems(c echo.Context, mw models.MyWork) []workItem {
 	return items
 }
 
+// workNotificationsPage is every notification of the person, read or
+// not, newest first, a page at a time.
+type workNotificationsPage struct {
+	Notifications []workNotification
+	Total         int64
+	PageNo        int
+	Pages         int
+	PrevURL       string
+	NextURL       string
+}
+
+// notificationsPageNo reads the page number of the notifications page: 1
+// for anything but a positive whole number.
+func notificationsPageNo(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return 1
+	}
+	return n
+}
+
+func (w *Web) workNotifications(c echo.Context) error {
+	pageNo := notificationsPageNo(c.QueryParam("page"))
+	var list struct {
+		Items []server.NotificationResponse `json:"items"`
+		Total int64                         `json:"total"`
+	}
+	if err := w.api(c, http.MethodGet, fmt.Sprintf("/notifications?page=%d&per_page=%d", pageNo, notificationsPerPage), nil, &list); err != nil {
+		return err
+	}
+	page := workNotificationsPage{Total: list.Total, PageNo: pageNo,
+		Pages: int((list.Total + notificationsPerPage - 1) / notificationsPerPage)}
+	for _, n := range list.Items {
+		wn := workNotification{ID: n.ID, Subject: n.Subject, Body: n.Body, CreatedAt: n.CreatedAt, Href: notificationHref(n.PlanID, n.Step)}
+		if n.ReadAt != nil {
+			wn.ReadAt = *n.ReadAt
+		}
+		page.Notifications = append(page.Notifications, wn)
+	}
+	link := func(n int) string { return fmt.Sprintf("/work/notifications?page=%d", n) }
+	if pageNo > 1 {
+		page.PrevURL = link(min(pageNo-1, max(page.Pages, 1)))
+	}
+	if pageNo < page.Pages {
+		page.NextURL = link(pageNo + 1)
+	}
+	return w.render(c, http.StatusOK, "work/notifications.html", page)
+}
+
 func (w *Web) workReadNotification(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("nid"), 10, 64)
 	if err != nil || id < 1 {
@@ -288,6 +382,11 @@ func (w *Web) workReadNotification(c echo.Context) error {
 		return err
 	}
 	w.flash(c, "work.notifications.read.done")
+	// Back where the button was: the notifications page (same page) or
+	// My work.
+	if c.FormValue("from") == "list" {
+		return w.redirect(c, fmt.Sprintf("/work/notifications?page=%d#notification-%d", notificationsPageNo(c.FormValue("page")), id))
+	}
 	return w.redirect(c, "/work#notifications")
 }
 
@@ -463,11 +562,15 @@ type workRound struct {
 }
 
 type workChange struct {
-	Item   string
-	Change string
-	Label  string
-	Before string
-	After  string
+	// Item is the API's path of the changed item, such as
+	// "forum.members[6]"; ItemLabel names it for people ("Forum member
+	// 7"), empty for a path of a shape the catalog does not know.
+	Item      string
+	ItemLabel string
+	Change    string
+	Label     string
+	Before    string
+	After     string
 }
 
 type workViolation struct {
@@ -786,6 +889,13 @@ func (w *Web) describeChanges(c echo.Context, before, after json.RawMessage, cha
 	out := make([]workChange, 0, len(changes))
 	for _, ch := range changes {
 		wc := workChange{Item: ch.Item, Change: ch.Change, Label: w.T(c, "work.changes."+ch.Change)}
+		// An item removed is found in the content before, any other in
+		// the content after.
+		docs := []any{a, b}
+		if ch.Change == "removed" {
+			docs = []any{b, a}
+		}
+		wc.ItemLabel = w.changeItemLabel(c, ch.Item, docs...)
 		if ch.Change != "added" {
 			if v, ok := lookupPath(b, ch.Item); ok {
 				wc.Before = summarize(v)
@@ -799,6 +909,150 @@ func (w *Web) describeChanges(c echo.Context, before, after json.RawMessage, cha
 		out = append(out, wc)
 	}
 	return out
+}
+
+// itemSeg is a part of a change's item path: a member name, and for an
+// element of an array the key in brackets (the element's id, or its
+// index for elements without one).
+type itemSeg struct {
+	name  string
+	key   string
+	index bool
+}
+
+// parseItemPath splits a change's item path as the API builds it (see
+// server.Change): member names joined by dots, each optionally followed
+// by one [key], such as "commitments[12].milestones[40]". False for
+// anything else.
+func parseItemPath(path string) ([]itemSeg, bool) {
+	if path == "" {
+		return nil, false
+	}
+	var out []itemSeg
+	for _, part := range strings.Split(path, ".") {
+		seg := itemSeg{name: part}
+		if i := strings.IndexByte(part, '['); i >= 0 {
+			if !strings.HasSuffix(part, "]") {
+				return nil, false
+			}
+			seg.name, seg.key, seg.index = part[:i], part[i+1:len(part)-1], true
+			if seg.key == "" || strings.ContainsAny(seg.key, "[]") {
+				return nil, false
+			}
+		}
+		if seg.name == "" || strings.IndexFunc(seg.name, func(r rune) bool { return (r < 'a' || r > 'z') && r != '_' }) >= 0 {
+			return nil, false
+		}
+		out = append(out, seg)
+	}
+	return out, true
+}
+
+// itemShape is the catalog form of a parsed item path: the names with
+// "[]" for each array element, such as "commitments[].milestones[]".
+func itemShape(segs []itemSeg) string {
+	var b strings.Builder
+	for i, s := range segs {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s.name)
+		if s.index {
+			b.WriteString("[]")
+		}
+	}
+	return b.String()
+}
+
+// itemNumberField names the field that numbers the elements of an array
+// for people (commitment 2 is the commitment whose number is 2, the
+// roadmap's entries are the steps they plan); elements of other arrays
+// are numbered by their position, from 1.
+var itemNumberField = map[string]string{"commitments": "number", "roadmap": "step"}
+
+// itemNumbers finds, in a content document, the number people know each
+// array element of the path by. False if an element is not in doc.
+func itemNumbers(doc any, segs []itemSeg) ([]any, bool) {
+	var out []any
+	v := doc
+	for _, s := range segs {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = obj[s.name]; !ok {
+			return nil, false
+		}
+		if !s.index {
+			continue
+		}
+		arr, ok := v.([]any)
+		if !ok {
+			return nil, false
+		}
+		at := -1
+		for i, el := range arr {
+			if o, ok := el.(map[string]any); ok {
+				if id, ok := o["id"]; ok && fmt.Sprint(id) == s.key {
+					at = i
+					break
+				}
+			}
+		}
+		if at < 0 {
+			i, err := strconv.Atoi(s.key)
+			if err != nil || i < 0 || i >= len(arr) {
+				return nil, false
+			}
+			if o, ok := arr[i].(map[string]any); ok {
+				if _, hasID := o["id"]; hasID {
+					return nil, false // keyed by id, and this id is not here
+				}
+			}
+			at = i
+		}
+		n := at + 1
+		if f := itemNumberField[s.name]; f != "" {
+			if o, ok := arr[at].(map[string]any); ok {
+				if x, ok := o[f].(float64); ok && x >= 1 && x == float64(int(x)) {
+					n = int(x)
+				}
+			}
+		}
+		out = append(out, n)
+		v = arr[at]
+	}
+	return out, true
+}
+
+// changeItemLabel names a change's item for people, through the catalog
+// key "work.changes.path.<shape>" (for "forum.members[6]", the key
+// "work.changes.path.forum.members[]" with the member's position): the
+// element numbers are looked up in the first of docs that has the item.
+// Empty for a path of a shape the catalog does not know, or an element
+// found in no document: the page then shows the path as it is.
+func (w *Web) changeItemLabel(c echo.Context, path string, docs ...any) string {
+	segs, ok := parseItemPath(path)
+	if !ok {
+		return ""
+	}
+	key := "work.changes.path." + itemShape(segs)
+	if !w.catalog.has(lang(c), key) {
+		return ""
+	}
+	for _, d := range docs {
+		if nums, ok := itemNumbers(d, segs); ok {
+			return w.catalog.text(lang(c), key, nums...)
+		}
+	}
+	// A member that is not an array element (such as "forum.name") needs
+	// no number; a path through arrays does.
+	for _, s := range segs {
+		if s.index {
+			return ""
+		}
+	}
+	return w.catalog.text(lang(c), key)
 }
 
 // lookupPath finds the value at a change's item path, such as

@@ -2,12 +2,14 @@ package web_test
 
 import (
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ogplocal/ogp/web/webtest"
 )
@@ -129,7 +131,8 @@ func TestWorkStepSubmitAndApprove(t *testing.T) {
 	p = coord.Submit(page(t, coord, stepPath, http.StatusOK), stepPath+"/submit", map[string]string{"summary": "The district councils joined the forum"})
 	checkPage(t, p, http.StatusOK)
 	p = page(t, gov, stepPath, http.StatusOK)
-	p.MustContain(t, "What changed in round 2", "forum.members[", "Samuel Adeyemi", "Added", "Round 1", "Add the district councils to the forum")
+	p.MustContain(t, "What changed in round 2", "Forum member ", "Samuel Adeyemi", "Added", "Round 1", "Add the district councils to the forum")
+	mustLack(t, p, "forum.members[")
 
 	// The government approver approves from the form; the round waits for
 	// civil society, then the next step starts.
@@ -296,6 +299,47 @@ func TestWorkImplementation(t *testing.T) {
 		t.Errorf("unread count still %s after marking one read", n[1])
 	}
 
+	// The notifications page lists them all, read or not, with the whole
+	// text; one marked read there stays on it, as read.
+	list := page(t, lead, "/work/notifications", http.StatusOK)
+	list.MustContain(t, "<h1>Notifications</h1>", "Read on", "Unread", `name="from" value="list"`, "Back to My work")
+	action = regexp.MustCompile(`action="(/work/notifications/(\d+)/read)"`).FindStringSubmatch(list.Body)
+	if action == nil {
+		t.Fatalf("the notifications page has no unread notification to mark read:\n%s", list.Body)
+	}
+	p = lead.Submit(list, action[1], nil)
+	checkPage(t, p, http.StatusOK)
+	if p.URL.Path != "/work/notifications" {
+		t.Errorf("after marking read on the notifications page: at %s", p.URL)
+	}
+	p.MustContain(t, "The notification is marked as read", `id="notification-`+action[2]+`"`)
+	mustLack(t, p, `action="`+action[1]+`"`)
+	// A page number that is not one shows the first page.
+	page(t, lead, "/work/notifications?page=abc", http.StatusOK).MustContain(t, "Notifications: ")
+	page(t, lead, "/work/notifications?page=999", http.StatusOK).MustContain(t, "There are no notifications on this page", `href="/work/notifications"`)
+
+	// The coordinator, told of every step, sees the five newest unread on
+	// My work, each cut to a preview, and a link to all of them.
+	coord := site.Browser()
+	coord.SignIn(c.Coordinator)
+	home = page(t, coord, "/work", http.StatusOK)
+	home.MustContain(t, "See all notifications", `href="/work/notifications"`)
+	if n := strings.Count(home.Body, `action="/work/notifications/`); n != 5 {
+		t.Errorf("My work shows %d notifications to mark read, want 5", n)
+	}
+	if m := regexp.MustCompile(`Unread notifications: (\d+)\. The 5 newest are shown here`).FindStringSubmatch(home.Body); m == nil {
+		t.Errorf("My work does not say only the 5 newest of the unread notifications are shown")
+	}
+	for _, m := range regexp.MustCompile(`(?s)ogp-notification-body">(.*?)</div>`).FindAllStringSubmatch(home.Body, -1) {
+		if n := utf8.RuneCountInString(html.UnescapeString(m[1])); n > 161 {
+			t.Errorf("a notification preview on My work is %d characters long: %q", n, m[1])
+		}
+	}
+	all := page(t, coord, "/work/notifications", http.StatusOK)
+	if n := strings.Count(all.Body, `class="ogp-notification--unread"`); n <= 5 {
+		t.Errorf("the notifications page lists %d unread notifications, want more than My work's 5", n)
+	}
+
 	// Someone not on the plan cannot see it; an unknown commitment is 404.
 	stranger := site.User("Sam Stranger", "sam.stranger@example.org", false)
 	sb := site.Browser()
@@ -304,4 +348,40 @@ func TestWorkImplementation(t *testing.T) {
 	page(t, sb, msPath, http.StatusForbidden)
 	page(t, lead, fmt.Sprintf("/work/plans/%d/commitments/999999", plan), http.StatusNotFound)
 	page(t, lead, fmt.Sprintf("%s/milestones/999999", cmPath), http.StatusNotFound)
+}
+
+// TestWorkChangeLabels: what changed between two rounds of step 5 is
+// named as people know it ("Commitment 1, milestone 4"), not by the API's
+// path.
+func TestWorkChangeLabels(t *testing.T) {
+	site := webtest.Start(t, "")
+	c := site.Cast()
+	plan := site.PlanAt(c, "Open Riverton 2028", 5)
+	site.FillStep(c, plan, 5)
+	site.SubmitStep(c, plan, 5)
+	site.RequestChanges(c, plan, 5, "Commitment 1 needs a milestone on the open data portal.")
+	cms := site.Commitments(plan)
+	if len(cms) == 0 {
+		t.Fatal("no commitments after filling step 5")
+	}
+	first := cms[0]
+	for _, cm := range cms {
+		if cm.Number < first.Number {
+			first = cm
+		}
+	}
+	site.API(c.Coordinator.Token, http.MethodPost, fmt.Sprintf("/action-plans/%d/commitments/%d/milestones", plan, first.ID), map[string]any{
+		"title": "Contracts on the open data portal", "deliverable": "A dataset of every contract", "indicator": "Contracts published",
+		"target": "All of them", "starts_on": dayFromNow(-10), "due_on": dayFromNow(100), "responsible": "Procurement office",
+	}, http.StatusCreated, nil)
+	site.API(c.Coordinator.Token, http.MethodPost, fmt.Sprintf("/action-plans/%d/steps/5/submit", plan), map[string]any{"summary": "A milestone added"}, http.StatusOK, nil)
+
+	gov := site.Browser()
+	gov.SignIn(c.GovApprover)
+	p := page(t, gov, fmt.Sprintf("/work/plans/%d/steps/5", plan), http.StatusOK)
+	p.MustContain(t, "What changed in round 2", fmt.Sprintf("Commitment %d, milestone ", first.Number), "Contracts on the open data portal")
+	mustLack(t, p, "commitments[", "ogp-change-path")
+	gov.Lang = "es"
+	p = page(t, gov, fmt.Sprintf("/work/plans/%d/steps/5", plan), http.StatusOK)
+	p.MustContain(t, fmt.Sprintf("Compromiso %d, hito ", first.Number))
 }

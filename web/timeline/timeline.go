@@ -6,7 +6,8 @@
 // (wrapped on two lines, then cut with an ellipsis; the full title is its
 // tooltip), a bar from its planned start to its due date on a shared time
 // axis with month ticks, and its status at the right. A vertical line
-// marks today, labelled with Labels.Today. The axis spans the earliest
+// marks today, labelled with Labels.Today in a band of its own above the
+// month labels (a month label the line would cross is left out). The axis spans the earliest
 // start or today to the latest due date, completion or today, at least
 // two months, padded by 4% (at least a week) on each side. Statuses are
 // told apart three ways, so colour is never the only signal: a colour of
@@ -148,10 +149,10 @@ const (
 	swatchW    = 14.0
 	statusTX   = statusX + swatchW + 8
 	statusW    = width - margin - statusTX
-	todayY     = 15.0 // baseline of the today label
-	tickY      = 38.0 // baseline of the month labels
-	axisY      = 46.0 // the axis line; rows start below
-	rowsY      = 50.0
+	todayY     = 15.0 // baseline of the today label, in its own band at the top
+	tickY      = 42.0 // baseline of the month labels, in the band below
+	axisY      = 50.0 // the axis line; rows start below
+	rowsY      = 54.0
 	rowH       = 44.0
 	lineH      = 17.0 // between the lines of a wrapped title
 	maxLines   = 2
@@ -160,6 +161,7 @@ const (
 	fontSize   = 14.0
 	tickSize   = 12.0
 	minBarW    = 4.0
+	todayGap   = 4.0                 // room kept free on each side of the today line, in the month labels' band
 	minSpan    = 60 * 24 * time.Hour // the axis shows at least two months
 	minPadding = 7 * 24 * time.Hour
 )
@@ -258,8 +260,9 @@ func Render(ms []Milestone, today time.Time, l Labels) template.HTML {
 			p(`<rect x="0" y="%s" width="%s" height="%s" fill="%s"/>`, num(rowY(i)), num(width), num(rowH), colZebra)
 		}
 	}
-	// Today's line starts under its label, behind the month labels (which
-	// have a halo); the rest is drawn over the bars, at the end.
+	// Today's line starts under its label (in its own band, above the
+	// month labels) and crosses the month labels' band, where no label is
+	// drawn over it; the rest is drawn over the bars, at the end.
 	tx := ax.x(today)
 	p(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="2" stroke-dasharray="6 3"/>`, num(tx), num(todayY+5), num(tx), num(axisY), colToday)
 	ticks := ax.monthTicks()
@@ -270,8 +273,11 @@ func Render(ms []Milestone, today time.Time, l Labels) template.HTML {
 		p(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1"/>`, num(x), num(axisY-6), num(x), num(height-bottom), colGrid)
 		if (t.Year()*12+int(t.Month())-1)%step == 0 {
 			lbl := t.Format("2006-01")
-			if x+4+textWidth(lbl, tickSize) <= chartX1+margin {
-				p(`<text x="%s" y="%s" font-size="%s" fill="%s" stroke="#ffffff" stroke-width="4" stroke-linejoin="round" paint-order="stroke">%s</text>`, num(x+4), num(tickY), num(tickSize), colMuted, lbl)
+			lx0, lx1 := x+4, x+4+textWidth(lbl, tickSize)
+			// A label the today line would cross is left out: its
+			// neighbours still date the axis.
+			if lx1 <= chartX1+margin && (tx+todayGap < lx0 || tx-todayGap > lx1) {
+				p(`<text x="%s" y="%s" font-size="%s" fill="%s" stroke="#ffffff" stroke-width="4" stroke-linejoin="round" paint-order="stroke">%s</text>`, num(lx0), num(tickY), num(tickSize), colMuted, lbl)
 			}
 		}
 	}

@@ -337,7 +337,7 @@ func TestAxisSpan(t *testing.T) {
 		ms := []Milestone{{Start: day("2027-01-01"), Due: day("2027-01-01").AddDate(0, span, 0), Status: StatusOnTrack}}
 		out := string(Render(ms, today, labels))
 		var xs []float64
-		for _, m := range regexp.MustCompile(`<text x="([0-9.]+)" y="38"`).FindAllStringSubmatch(out, -1) {
+		for _, m := range regexp.MustCompile(`<text x="([0-9.]+)" y="`+num(tickY)+`"`).FindAllStringSubmatch(out, -1) {
 			x, _ := strconv.ParseFloat(m[1], 64)
 			xs = append(xs, x)
 		}
@@ -347,6 +347,37 @@ func TestAxisSpan(t *testing.T) {
 		for i := 1; i < len(xs); i++ {
 			if xs[i]-xs[i-1] < textWidth("2027-06", tickSize)+4 {
 				t.Errorf("%d months: labels at %v and %v overlap", span, xs[i-1], xs[i])
+			}
+		}
+	}
+}
+
+// The today label has a band of its own above the month labels, and no
+// month label is drawn where the today line crosses their band, wherever
+// today falls (on a tick, just after one, between two).
+func TestTodayLabelClear(t *testing.T) {
+	if top := tickY - tickSize; todayY-14+20 >= top {
+		t.Errorf("today label (bottom %v) overlaps the month labels (top %v)", todayY-14+20, top)
+	}
+	label := regexp.MustCompile(`<text x="([0-9.]+)" y="` + num(tickY) + `"[^>]*>([0-9-]+)</text>`)
+	todayLine := regexp.MustCompile(`<g class="ogp-timeline-today"><title>[^<]*</title><line x1="([0-9.]+)"`)
+	ms := []Milestone{{Start: day("2026-10-28"), Due: day("2026-11-22"), Status: StatusOverdue},
+		{Start: day("2026-12-01"), Due: day("2027-09-23"), Status: StatusNotStarted}}
+	for d := day("2026-10-20"); d.Before(day("2027-03-01")); d = d.AddDate(0, 0, 3) {
+		out := string(Render(ms, d, labels))
+		m := todayLine.FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("today %s: no today line", d.Format(time.DateOnly))
+		}
+		tx, _ := strconv.ParseFloat(m[1], 64)
+		found := label.FindAllStringSubmatch(out, -1)
+		if len(found) < 3 {
+			t.Errorf("today %s: only %d month labels", d.Format(time.DateOnly), len(found))
+		}
+		for _, l := range found {
+			x, _ := strconv.ParseFloat(l[1], 64)
+			if w := textWidth(l[2], tickSize); tx+1 >= x-2 && tx-1 <= x+w+2 {
+				t.Errorf("today %s (x=%v): month label %s at %v..%v is crossed by the today line", d.Format(time.DateOnly), tx, l[2], x, x+w)
 			}
 		}
 	}
