@@ -123,6 +123,12 @@ func TestPagesAndAPIErrors(t *testing.T) {
 	page := b.Get("/signin")
 	p = b.Submit(page, "/language", map[string]string{"lang": "en", "next": "/signin"})
 	p.MustContain(t, `<html lang="en">`, "Sign in")
+	if p := b.Get("/static/vendor/"); p.Status != http.StatusNotFound {
+		t.Errorf("/static/vendor/ lists the folder: status %d", p.Status)
+	}
+	if p := b.Get("/static/app.css"); p.Status != http.StatusOK || p.Header.Get("Cache-Control") == "" {
+		t.Errorf("/static/app.css: status %d, Cache-Control %q", p.Status, p.Header.Get("Cache-Control"))
+	}
 	for _, h := range []string{"Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options"} {
 		if p.Header.Get(h) == "" {
 			t.Errorf("page lacks %s", h)

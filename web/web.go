@@ -142,6 +142,11 @@ func (w *Web) Register(e *echo.Echo) {
 	}
 	static := http.StripPrefix("/static/", http.FileServerFS(w.static))
 	e.GET("/static/*", echo.WrapHandler(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
+		// Files only: no directory listings of the embedded assets.
+		if strings.HasSuffix(req.URL.Path, "/") {
+			http.NotFound(rw, req)
+			return
+		}
 		rw.Header().Set("Cache-Control", "public, max-age=86400")
 		static.ServeHTTP(rw, req)
 	})))
