@@ -20,7 +20,7 @@ func setClock(t *testing.T, db *models.DB) (advance func(time.Duration), now fun
 	t.Helper()
 	var mu sync.Mutex
 	at := time.Now().UTC().Truncate(time.Microsecond)
-	db.Gorm.Config.NowFunc = func() time.Time {
+	db.Gorm.NowFunc = func() time.Time {
 		mu.Lock()
 		defer mu.Unlock()
 		return at

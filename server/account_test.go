@@ -266,7 +266,7 @@ func TestTokenRoutes(t *testing.T) {
 		{"unknown field", f.anaTok, `{"nom":"CI"}`, 400, "unknown_field"},
 		{"no body", f.anaTok, ``, 400, "empty_body"},
 	} {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(c.name, func(_ *testing.T) {
 			f.want(f.do(accountCall{method: "POST", path: "/api/v1/me/tokens", token: c.token, body: c.body}), c.status, c.code)
 		})
 	}
@@ -292,7 +292,7 @@ func TestTokenRoutes(t *testing.T) {
 		{"unknown token", "/api/v1/me/tokens/9999", f.anaTok, 404, "unknown_token"},
 		{"no token", "/api/v1/me/tokens/" + strconv.FormatInt(ci.ID, 10), "", 401, "unauthorized"},
 	} {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(c.name, func(_ *testing.T) {
 			f.want(f.do(accountCall{method: "DELETE", path: c.path, token: c.token}), c.status, c.code)
 		})
 	}
@@ -331,7 +331,7 @@ func TestInvitation(t *testing.T) {
 		{"unknown user", "/api/v1/users/9999/invitation", f.admin, 404, "unknown_user"},
 		{"malformed id", "/api/v1/users/x/invitation", f.admin, 404, "unknown_user"},
 	} {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(c.name, func(_ *testing.T) {
 			f.want(f.do(accountCall{method: "POST", path: c.path, token: c.token}), c.status, c.code)
 		})
 	}
@@ -420,7 +420,7 @@ func TestAccountLinkBaseAndLog(t *testing.T) {
 		{"not configured, another host: refused", nil, slog.LevelInfo,
 			"evil.example.com", 503, "", false, false},
 	} {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(c.name, func(_ *testing.T) {
 			f := newAccountFixture(t, c.level)
 			if c.opts != nil {
 				f.srv.SetAccountOptions(*c.opts)
@@ -490,7 +490,7 @@ func TestPasswordReset(t *testing.T) {
 		{"no address", `{}`, 422, "invalid_email"},
 		{"unknown field", `{"mail":"ana@example.org"}`, 400, "unknown_field"},
 	} {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(c.name, func(_ *testing.T) {
 			f.want(f.do(accountCall{method: "POST", path: "/api/v1/password-reset", body: c.body, remote: "192.0.2.9:1"}), c.status, c.code)
 		})
 	}
@@ -564,7 +564,7 @@ func TestSetPasswordWithLink(t *testing.T) {
 		{"the link", body(link, pw), 204, ""},
 		{"the link again", body(link, pw+" again"), 404, "invalid_link"},
 	} {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(c.name, func(_ *testing.T) {
 			f.want(f.do(accountCall{method: "POST", path: "/api/v1/account/password", body: c.body}), c.status, c.code)
 		})
 	}
@@ -581,7 +581,7 @@ func TestSetPasswordWithLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	later := time.Now().Add(time.Hour + time.Minute).UTC().Truncate(time.Microsecond)
-	f.db.Gorm.Config.NowFunc = func() time.Time { return later }
+	f.db.Gorm.NowFunc = func() time.Time { return later }
 	f.want(f.do(accountCall{method: "POST", path: "/api/v1/account/password", body: body(expired, pw+" later")}), 404, "invalid_link")
 }
 
@@ -613,7 +613,7 @@ func TestTemporalEngineSendAccountLink(t *testing.T) {
 		{"timeout", context.DeadlineExceeded, ogp.EUnavailable},
 		{"down", errors.New("connection refused"), ogp.EUnavailable},
 	} {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(c.name, func(_ *testing.T) {
 			r := &startRecorder{err: c.err}
 			eng := &TemporalEngine{Client: r, TaskQueue: "q"}
 			err := eng.SendAccountLink(context.Background(), in)

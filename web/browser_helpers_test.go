@@ -230,7 +230,7 @@ func (b *tab) openStatus(path string) int {
 // page it loads and returns that page's status (after redirects).
 func (b *tab) follow(what, sel string) int {
 	b.t.Helper()
-	res := run(b, what, func(ctx context.Context, t *chromedp.Target) (*network.Response, error) {
+	res := run(b, what, func(ctx context.Context, _ *chromedp.Target) (*network.Response, error) {
 		return chromedp.RunResponse(ctx, chromedp.ScrollIntoView(chromedp.CSS(sel), chromedp.NodeVisible), chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 	})
 	if res == nil {
@@ -251,7 +251,7 @@ func (b *tab) followOK(what, sel string) {
 // (Enter in a form) and returns its status.
 func (b *tab) press(what, keys string) int {
 	b.t.Helper()
-	res := run(b, what, func(ctx context.Context, t *chromedp.Target) (*network.Response, error) {
+	res := run(b, what, func(ctx context.Context, _ *chromedp.Target) (*network.Response, error) {
 		return chromedp.RunResponse(ctx, chromedp.KeyEvent(keys))
 	})
 	if res == nil {

@@ -458,7 +458,7 @@ func (cc *codeCollector) resolveParam(sc codeScope, idx int, path []string) []fo
 	var out []foundCode
 	calls := 0
 	for _, c := range cc.calls {
-		if !cc.calls_(c, sc.file.pkg, fn) {
+		if !cc.callsOf(c, sc.file.pkg, fn) {
 			continue
 		}
 		calls++
@@ -475,7 +475,7 @@ func (cc *codeCollector) resolveParam(sc codeScope, idx int, path []string) []fo
 }
 
 // calls_ tells whether c calls fn, declared in pkg.
-func (cc *codeCollector) calls_(c codeCall, pkg *codeSource, fn *ast.FuncDecl) bool {
+func (cc *codeCollector) callsOf(c codeCall, pkg *codeSource, fn *ast.FuncDecl) bool {
 	switch f := c.call.Fun.(type) {
 	case *ast.Ident:
 		return fn.Recv == nil && f.Name == fn.Name.Name && c.scope.file.pkg == pkg

@@ -372,8 +372,8 @@ func pcProgress(ms []pcImplMilestone) (progress, done, late int) {
 	}
 	sum := 0
 	for _, m := range ms {
-		switch {
-		case m.Status == "completed":
+		switch m.Status {
+		case "completed":
 			sum += 100
 			done++
 		default:

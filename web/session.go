@@ -44,7 +44,8 @@ func (w *Web) secure(c echo.Context) bool {
 }
 
 func (w *Web) setCookie(c echo.Context, name, value string, maxAge int) {
-	c.SetCookie(&http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
+	// Secure is set whenever the site is served over TLS (see secure).
+	c.SetCookie(&http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, //nolint:gosec // HttpOnly and SameSite always; Secure behind TLS
 		HttpOnly: true, Secure: w.secure(c), SameSite: http.SameSiteLaxMode})
 }
 

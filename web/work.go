@@ -204,14 +204,14 @@ func notificationHref(planID *int64, step *int) string {
 // preview cuts a text to about max characters, at a word boundary, with
 // an ellipsis when something was cut. Runs of spaces and line breaks
 // become single spaces.
-func preview(s string, max int) string {
+func preview(s string, limit int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	r := []rune(s)
-	if len(r) <= max {
+	if len(r) <= limit {
 		return s
 	}
-	cut := max
-	for i := max; i > max*2/3; i-- {
+	cut := limit
+	for i := limit; i > limit*2/3; i-- {
 		if r[i] == ' ' {
 			cut = i
 			break
@@ -1060,10 +1060,10 @@ func (w *Web) changeItemLabel(c echo.Context, path string, docs ...any) string {
 // element of an array whose "id" is x, or else at index x.
 func lookupPath(v any, path string) (any, bool) {
 	for path != "" {
-		switch {
-		case path[0] == '.':
+		switch path[0] {
+		case '.':
 			path = path[1:]
-		case path[0] == '[':
+		case '[':
 			end := strings.IndexByte(path, ']')
 			if end < 0 {
 				return nil, false

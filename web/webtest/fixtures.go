@@ -1046,7 +1046,7 @@ func (s *Site) completions(planID int64) map[int64]string {
 	return out
 }
 
-// PublishDraft, on a round in its assessment stage, assesses every
+// PublishDraft takes a round in its assessment stage: it assesses every
 // commitment not yet assessed, rates the co-creation checklist's
 // awareness point partly met (the other points keep their rating
 // pre-filled from the evidence), publishes the draft with a summary, and

@@ -27,7 +27,7 @@ import (
 )
 
 // AdminToken is the bootstrap administrator's API token in test stacks.
-const AdminToken = "ogp_webtest_admin_token_0123456789abcdef"
+const AdminToken = "ogp_webtest_admin_token_0123456789abcdef" //nolint:gosec // a test stack's token
 
 // Password is the password Site.User gives everyone.
 const Password = "correct horse battery staple"
