@@ -100,9 +100,15 @@ type ReminderPolicy struct {
 	// this one on (default 4). 0 disables the level.
 	CoordinatorAfter int `json:"coordinator_after"`
 	ForumAfter       int `json:"forum_after"`
+	// Spread is the window each milestone's reminders are moved within,
+	// by a deterministic per-milestone offset, so deadlines shared by many
+	// milestones do not fire all at once: nil means DefaultReminderSpread
+	// (see SpreadWindow), 0 no spreading.
+	Spread *time.Duration `json:"spread,omitempty"`
 }
 
-// DefaultReminderPolicy is OGP Local's sensible default.
+// DefaultReminderPolicy is OGP Local's sensible default (its spread is
+// unset: DefaultReminderSpread).
 func DefaultReminderPolicy() ReminderPolicy {
 	return ReminderPolicy{
 		Before:           []time.Duration{14 * 24 * time.Hour, 3 * 24 * time.Hour},

@@ -64,7 +64,8 @@ const (
 	EscalationForum       = 2 // ... and the approvers and the monitoring body
 )
 
-// IsZero reports whether the policy was left unset.
+// IsZero reports whether the policy was left unset: it names no reminder
+// and no escalation (its spread aside).
 func (p ReminderPolicy) IsZero() bool {
 	return len(p.Before) == 0 && !p.OnDue && p.OverdueEvery == 0 && p.CoordinatorAfter == 0 && p.ForumAfter == 0
 }
@@ -108,18 +109,26 @@ func ValidateReminderPolicy(p ReminderPolicy) error {
 	if p.CoordinatorAfter < 0 || p.ForumAfter < 0 {
 		return Errorf(EUnprocessable, "invalid_reminder_policy", "escalation levels count overdue reminders: 0 turns a level off")
 	}
+	if p.Spread != nil && (*p.Spread < 0 || *p.Spread > MaxReminderSpread) {
+		return Errorf(EUnprocessable, "invalid_reminder_policy", "reminders are spread over at most 24 hours (0 turns spreading off)")
+	}
 	return nil
 }
 
 // NewCommitmentState starts a commitment's implementation: every milestone
-// not started, the plan's reminder policy (the default when unset). It
-// returns the opening event.
+// not started, the plan's reminder policy (the default reminders when it
+// names none, keeping its spread). The spread window is fixed here, so a
+// later change of DefaultReminderSpread leaves running commitments as they
+// are. It returns the opening event.
 func NewCommitmentState(in CommitmentStart, workflowID string, now time.Time) (CommitmentState, []Event) {
 	c := in.Commitment
 	policy := in.Policy
 	if policy.IsZero() {
+		spread := policy.Spread
 		policy = DefaultReminderPolicy()
+		policy.Spread = spread
 	}
+	policy.Spread = new(policy.SpreadWindow())
 	s := CommitmentState{
 		PlanID:           in.PlanID,
 		PlanTitle:        in.PlanTitle,
@@ -719,15 +728,18 @@ type MilestoneReminder struct {
 	// current due date: the Before reminders, then the one on the due
 	// date, then the overdue ones. Overdue is the overdue reminder's own
 	// number (1 for the first); 0 for the others.
-	Number     int       `json:"number"`
-	Kind       string    `json:"kind"`
-	Overdue    int       `json:"overdue,omitempty"`
-	At         time.Time `json:"at"`
-	DueOn      Date      `json:"due_on"`
-	DueVersion int       `json:"due_version"`
-	Recipients []int64   `json:"recipients"`
-	Escalation int       `json:"escalation"`
-	DedupKey   string    `json:"dedup_key"`
+	Number  int    `json:"number"`
+	Kind    string `json:"kind"`
+	Overdue int    `json:"overdue,omitempty"`
+	// At is when the reminder was due: its nominal time plus Offset, the
+	// milestone's place in the policy's spread window.
+	At         time.Time     `json:"at"`
+	Offset     time.Duration `json:"offset,omitempty"`
+	DueOn      Date          `json:"due_on"`
+	DueVersion int           `json:"due_version"`
+	Recipients []int64       `json:"recipients"`
+	Escalation int           `json:"escalation"`
+	DedupKey   string        `json:"dedup_key"`
 }
 
 // reminderSlot is the n-th reminder of a milestone's current due date.
@@ -743,15 +755,16 @@ type reminderSlot struct {
 // first; D itself when OnDue; then, from the end of D (the first instant
 // the milestone is overdue), one every OverdueEvery. So the first overdue
 // reminder goes out the moment the milestone becomes overdue, and a short
-// policy never calls a milestone overdue before it is.
+// policy never calls a milestone overdue before it is. Spread moves the
+// whole schedule by the milestone's offset: order and spacing stay.
 type milestoneSlots struct {
 	fixed        []reminderSlot
 	overdueStart time.Time
 	every        time.Duration
 }
 
-func slotsOf(p ReminderPolicy, m *MilestoneState) milestoneSlots {
-	due := m.DueOn.Time()
+func slotsOf(p ReminderPolicy, m *MilestoneState, offset time.Duration) milestoneSlots {
+	due := m.DueOn.Time().Add(offset)
 	var sl milestoneSlots
 	for _, b := range p.befores() {
 		sl.fixed = append(sl.fixed, reminderSlot{number: len(sl.fixed) + 1, kind: ReminderBefore, at: due.Add(-b)})
@@ -759,7 +772,7 @@ func slotsOf(p ReminderPolicy, m *MilestoneState) milestoneSlots {
 	if p.OnDue {
 		sl.fixed = append(sl.fixed, reminderSlot{number: len(sl.fixed) + 1, kind: ReminderDue, at: due})
 	}
-	sl.overdueStart, sl.every = m.DueOn.EndTime(), p.OverdueEvery
+	sl.overdueStart, sl.every = m.DueOn.EndTime().Add(offset), p.OverdueEvery
 	return sl
 }
 
@@ -813,6 +826,14 @@ func (sl milestoneSlots) nextSlot(sent int, now time.Time) (reminderSlot, bool) 
 	return reminderSlot{}, false
 }
 
+// reminderOffset is milestone m's offset under timing t.
+func (s *CommitmentState) reminderOffset(m *MilestoneState, t ReminderTiming) time.Duration {
+	if t != SpreadReminders {
+		return 0
+	}
+	return MilestoneReminderOffset(s.Policy.SpreadWindow(), s.PlanID, s.CommitmentID, m.ID)
+}
+
 // remindable says whether a milestone still gets reminders.
 func (s *CommitmentState) remindable(m *MilestoneState) bool {
 	return !s.Closed() && m.Status != MilestoneCompleted && m.DueOn != ""
@@ -824,14 +845,15 @@ func (s *CommitmentState) remindable(m *MilestoneState) bool {
 // the reminder is due now (its time passed while it could not be sent,
 // say during a crash: it goes out once, on restart). ok is false when no
 // reminder is scheduled (every milestone completed, or the commitment
-// closed).
-func NextMilestoneReminder(s CommitmentState, now time.Time) (at time.Time, milestoneID int64, ok bool) {
+// closed). Timing says whether the times are spread; the workflow decides
+// it once per run.
+func NextMilestoneReminder(s CommitmentState, now time.Time, timing ReminderTiming) (at time.Time, milestoneID int64, ok bool) {
 	for i := range s.Milestones {
 		m := &s.Milestones[i]
 		if !s.remindable(m) {
 			continue
 		}
-		r, found := slotsOf(s.Policy, m).nextSlot(m.RemindersSent, now)
+		r, found := slotsOf(s.Policy, m, s.reminderOffset(m, timing)).nextSlot(m.RemindersSent, now)
 		if found && (!ok || r.at.Before(at)) {
 			at, milestoneID, ok = r.at, m.ID, true
 		}
@@ -845,17 +867,19 @@ func NextMilestoneReminder(s CommitmentState, now time.Time) (at time.Time, mile
 // from the CoordinatorAfter-th overdue reminder on also the coordinators;
 // from the ForumAfter-th on also the approvers and the monitoring body.
 // When no reminder of that milestone is due now it returns a zero
-// MilestoneReminder (Number 0) and no events.
-func (s *CommitmentState) ApplyMilestoneReminder(now time.Time, milestoneID int64) (MilestoneReminder, []Event) {
+// MilestoneReminder (Number 0) and no events. Timing must be the one
+// NextMilestoneReminder was asked with.
+func (s *CommitmentState) ApplyMilestoneReminder(now time.Time, milestoneID int64, timing ReminderTiming) (MilestoneReminder, []Event) {
 	m := s.Milestone(milestoneID)
 	if m == nil || !s.remindable(m) {
 		return MilestoneReminder{}, nil
 	}
-	slot, ok := slotsOf(s.Policy, m).latestPassed(m.RemindersSent, now)
+	offset := s.reminderOffset(m, timing)
+	slot, ok := slotsOf(s.Policy, m, offset).latestPassed(m.RemindersSent, now)
 	if !ok {
 		return MilestoneReminder{}, nil
 	}
-	r := MilestoneReminder{MilestoneID: m.ID, Number: slot.number, Kind: slot.kind, Overdue: slot.overdue, At: slot.at,
+	r := MilestoneReminder{MilestoneID: m.ID, Number: slot.number, Kind: slot.kind, Overdue: slot.overdue, At: slot.at, Offset: offset,
 		DueOn: m.DueOn, DueVersion: m.DueVersion}
 	var to []int64
 	if m.ResponsibleUserID != 0 {
@@ -905,11 +929,14 @@ func MilestoneReminderKey(workflowID string, milestoneID int64, dueVersion, numb
 
 // MilestoneReminderNotifications words a milestone reminder for each
 // recipient: what is due, when, since when it is overdue, and what to do.
+// Durations are told from the reminder's nominal time (its spread offset
+// taken off), so "due in 14 days" does not become 13 days and 23 hours.
 func MilestoneReminderNotifications(s *CommitmentState, r MilestoneReminder, now time.Time) []Notification {
 	m := s.Milestone(r.MilestoneID)
 	if m == nil {
 		return nil
 	}
+	now = now.Add(-r.Offset)
 	what := fmt.Sprintf("milestone %q of commitment %d (%s)", m.Title, s.Number, s.Title)
 	var subject, body string
 	switch r.Kind {

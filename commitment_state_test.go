@@ -461,7 +461,7 @@ func TestWithdrawal(t *testing.T) {
 	if s.Status != CommitmentWithdrawn || !s.Closed() || ev[len(ev)-1].Kind != EventCommitmentWithdrawn || s.Withdrawal.Decisions[1].Round != 2 {
 		t.Errorf("withdrawal approved: %s %+v", s.Status, ev)
 	}
-	if _, _, ok := NextMilestoneReminder(s, cStart); ok {
+	if _, _, ok := NextMilestoneReminder(s, cStart, ExactReminders); ok {
 		t.Errorf("a withdrawn commitment still has reminders")
 	}
 }
@@ -553,10 +553,15 @@ func TestCompletionOf(t *testing.T) {
 // next reminder, send it. It returns what was sent.
 func sendAll(t *testing.T, s *CommitmentState, from, to time.Time) []MilestoneReminder {
 	t.Helper()
+	return sendAllTimed(t, s, from, to, ExactReminders)
+}
+
+func sendAllTimed(t *testing.T, s *CommitmentState, from, to time.Time, timing ReminderTiming) []MilestoneReminder {
+	t.Helper()
 	var out []MilestoneReminder
 	now := from
 	for range 1000 {
-		at, id, ok := NextMilestoneReminder(*s, now)
+		at, id, ok := NextMilestoneReminder(*s, now, timing)
 		if !ok {
 			return out
 		}
@@ -566,7 +571,7 @@ func sendAll(t *testing.T, s *CommitmentState, from, to time.Time) []MilestoneRe
 		if now.After(to) {
 			return out
 		}
-		r, ev := s.ApplyMilestoneReminder(now, id)
+		r, ev := s.ApplyMilestoneReminder(now, id, timing)
 		if r.Number == 0 || len(ev) != 1 {
 			t.Fatalf("NextMilestoneReminder said %d is due at %v, ApplyMilestoneReminder sent nothing", id, now)
 		}
@@ -643,28 +648,128 @@ func TestShortReminderPolicy(t *testing.T) {
 	}
 }
 
+// TestSpreadReminderSchedule: spreading moves all of a milestone's
+// reminders by its own offset and changes nothing else: the same
+// reminders, numbers, escalations, recipients and keys, in the same order.
+func TestSpreadReminderSchedule(t *testing.T) {
+	due := Date("2027-06-30")
+	sameDay := func() CommitmentState {
+		s := newCommitment(t)
+		s.Milestone(12).DueOn = due // both due the same day
+		return s
+	}
+	exactState, spreadState := sameDay(), sameDay()
+	exact := sendAll(t, &exactState, cStart, due.EndTime().Add(40*day))
+	spread := sendAllTimed(t, &spreadState, cStart, due.EndTime().Add(40*day), SpreadReminders)
+	if len(exact) != 18 || len(spread) != len(exact) {
+		t.Fatalf("%d reminders exact, %d spread; want 18 each", len(exact), len(spread))
+	}
+	window := spreadState.Policy.SpreadWindow()
+	if window != DefaultReminderSpread {
+		t.Fatalf("window %v, want the default", window)
+	}
+	offsets := map[int64]time.Duration{}
+	for _, id := range []int64{11, 12} {
+		offsets[id] = MilestoneReminderOffset(window, 1, 7, id)
+	}
+	if offsets[11] == offsets[12] {
+		t.Fatalf("milestones 11 and 12 share the offset %v", offsets[11])
+	}
+	// The exact loop alternates 11 and 12 at each shared instant; spread,
+	// the one with the smaller offset goes first: compare per milestone.
+	byMilestone := func(rs []MilestoneReminder) map[int64][]MilestoneReminder {
+		out := map[int64][]MilestoneReminder{}
+		for _, r := range rs {
+			out[r.MilestoneID] = append(out[r.MilestoneID], r)
+		}
+		return out
+	}
+	ex, sp := byMilestone(exact), byMilestone(spread)
+	for _, id := range []int64{11, 12} {
+		if len(ex[id]) != 9 || len(sp[id]) != 9 {
+			t.Fatalf("milestone %d: %d exact, %d spread reminders", id, len(ex[id]), len(sp[id]))
+		}
+		for i, e := range ex[id] {
+			g := sp[id][i]
+			if g.Offset != offsets[id] || !g.At.Equal(e.At.Add(offsets[id])) || g.Number != e.Number || g.Kind != e.Kind ||
+				g.Escalation != e.Escalation || !slices.Equal(g.Recipients, e.Recipients) || g.DedupKey != e.DedupKey {
+				t.Errorf("milestone %d reminder %d\n spread %+v\n exact  %+v", id, i+1, g, e)
+			}
+		}
+	}
+	for i := 1; i < len(spread); i++ {
+		if spread[i].At.Before(spread[i-1].At) {
+			t.Errorf("reminder %d at %v before the previous one at %v", i, spread[i].At, spread[i-1].At)
+		}
+	}
+	// Not yet due between the nominal time and the milestone's offset.
+	s := sameDay()
+	first := due.Time().Add(-14 * day)
+	at, id, ok := NextMilestoneReminder(s, first, SpreadReminders)
+	lo := min(offsets[11], offsets[12])
+	if !ok || !at.Equal(first.Add(lo)) {
+		t.Fatalf("next spread reminder %v for %d, want %v", at, id, first.Add(lo))
+	}
+	if r, _ := s.ApplyMilestoneReminder(first, id, SpreadReminders); r.Number != 0 {
+		t.Errorf("sent at the nominal time, before its offset: %+v", r)
+	}
+	// The wording counts from the nominal time: 14 days, not 13.
+	r, _ := s.ApplyMilestoneReminder(at, id, SpreadReminders)
+	if n := MilestoneReminderNotifications(&s, r, at); len(n) == 0 || !strings.Contains(n[0].Body, "in 14 days") {
+		t.Errorf("spread reminder body: %+v", n)
+	}
+}
+
+// TestSpreadKeepsOrderOfCloseReminders: Before offsets a second apart,
+// overdue ones every minute, a window of an hour: one offset for the
+// milestone keeps every reminder in its place.
+func TestSpreadKeepsOrderOfCloseReminders(t *testing.T) {
+	s := newCommitment(t)
+	s.Milestones = s.Milestones[:1]
+	hour := time.Hour
+	s.Policy = ReminderPolicy{Before: []time.Duration{2 * time.Second, time.Second}, OnDue: true, OverdueEvery: time.Minute, Spread: &hour}
+	due := Date("2027-06-30")
+	off := MilestoneReminderOffset(hour, 1, 7, 11)
+	sent := sendAllTimed(t, &s, due.Time().Add(-time.Hour), due.EndTime().Add(off+3*time.Minute), SpreadReminders)
+	var got []string
+	for _, r := range sent {
+		got = append(got, fmt.Sprintf("%d %s %s", r.Number, r.Kind, r.At.Sub(due.Time().Add(off))))
+	}
+	want := []string{"1 before -2s", "2 before -1s", "3 due 0s", "4 overdue 24h0m0s", "5 overdue 24h1m0s", "6 overdue 24h2m0s", "7 overdue 24h3m0s"}
+	if !slices.Equal(got, want) {
+		t.Errorf("offset %v\n got %q\nwant %q", off, got, want)
+	}
+	// Spread 0 is exact.
+	zero := time.Duration(0)
+	s2 := newCommitment(t)
+	s2.Policy.Spread = &zero
+	if at, _, _ := NextMilestoneReminder(s2, cStart, SpreadReminders); !at.Equal(due.Time().Add(-14 * day)) {
+		t.Errorf("spread 0: first reminder at %v", at)
+	}
+}
+
 func TestReminderCatchUpAndStops(t *testing.T) {
 	due := Date("2027-06-30")
 	t.Run("a reminder missed during a crash goes out once", func(t *testing.T) {
 		s := newCommitment(t)
 		s.Milestones = s.Milestones[:1]
-		at, id, _ := NextMilestoneReminder(s, cStart)
+		at, id, _ := NextMilestoneReminder(s, cStart, ExactReminders)
 		if !at.Equal(due.Time().Add(-14*day)) || id != 11 {
 			t.Fatalf("first reminder %v for %d", at, id)
 		}
 		// The worker was down from before the reminder until 2 hours after.
 		late := at.Add(2 * time.Hour)
-		if at2, _, ok := NextMilestoneReminder(s, late); !ok || !at2.Equal(at) {
+		if at2, _, ok := NextMilestoneReminder(s, late, ExactReminders); !ok || !at2.Equal(at) {
 			t.Fatalf("missed reminder not due now: %v %v", at2, ok)
 		}
-		r, _ := s.ApplyMilestoneReminder(late, 11)
+		r, _ := s.ApplyMilestoneReminder(late, 11, ExactReminders)
 		if r.Number != 1 {
 			t.Fatalf("sent %+v", r)
 		}
-		if again, _ := s.ApplyMilestoneReminder(late, 11); again.Number != 0 {
+		if again, _ := s.ApplyMilestoneReminder(late, 11, ExactReminders); again.Number != 0 {
 			t.Errorf("the same reminder was due twice: %+v", again)
 		}
-		if next, _, _ := NextMilestoneReminder(s, late); !next.Equal(due.Time().Add(-3 * day)) {
+		if next, _, _ := NextMilestoneReminder(s, late, ExactReminders); !next.Equal(due.Time().Add(-3 * day)) {
 			t.Errorf("next after the catch-up %v", next)
 		}
 	})
@@ -676,24 +781,24 @@ func TestReminderCatchUpAndStops(t *testing.T) {
 		if len(sent) != 1 || sent[0].Overdue != 3 || sent[0].Number != 6 || sent[0].Escalation != EscalationCoordinator {
 			t.Fatalf("catch-up %+v", sent)
 		}
-		if next, _, _ := NextMilestoneReminder(s, now); !next.Equal(due.EndTime().Add(21 * day)) {
+		if next, _, _ := NextMilestoneReminder(s, now, ExactReminders); !next.Equal(due.EndTime().Add(21 * day)) {
 			t.Errorf("next %v", next)
 		}
 	})
 	t.Run("completion stops them", func(t *testing.T) {
 		s := newCommitment(t)
 		s.ApplyCompleteMilestone(CompleteMilestoneInput{MilestoneID: 11, Evidence: []string{"https://e.example"}, Actor: who(cLead)}, cStart)
-		if _, id, ok := NextMilestoneReminder(s, cStart); !ok || id != 12 {
+		if _, id, ok := NextMilestoneReminder(s, cStart, ExactReminders); !ok || id != 12 {
 			t.Errorf("next is for %d (%v), want milestone 12", id, ok)
 		}
-		if r, ev := s.ApplyMilestoneReminder(due.EndTime(), 11); r.Number != 0 || ev != nil {
+		if r, ev := s.ApplyMilestoneReminder(due.EndTime(), 11, ExactReminders); r.Number != 0 || ev != nil {
 			t.Errorf("completed milestone reminded: %+v", r)
 		}
 	})
 	t.Run("earliest milestone first", func(t *testing.T) {
 		s := newCommitment(t)
 		s.Milestone(12).DueOn = "2027-06-20"
-		if _, id, _ := NextMilestoneReminder(s, cStart); id != 12 {
+		if _, id, _ := NextMilestoneReminder(s, cStart, ExactReminders); id != 12 {
 			t.Errorf("next for %d, want 12", id)
 		}
 	})
@@ -733,7 +838,7 @@ func TestMilestoneReminderNotifications(t *testing.T) {
 	s := newCommitment(t)
 	due := Date("2027-06-30")
 	now := due.Time().Add(-3 * day)
-	r, _ := s.ApplyMilestoneReminder(now, 11)
+	r, _ := s.ApplyMilestoneReminder(now, 11, ExactReminders)
 	notes := MilestoneReminderNotifications(&s, r, now)
 	if len(notes) != 2 || notes[0].UserID != cLead || notes[1].UserID != cResp {
 		t.Fatalf("notes %+v", notes)
@@ -744,7 +849,7 @@ func TestMilestoneReminderNotifications(t *testing.T) {
 		t.Errorf("before: %+v", n)
 	}
 	now = due.EndTime().Add(21*day + 5*time.Hour)
-	r, _ = s.ApplyMilestoneReminder(now, 11)
+	r, _ = s.ApplyMilestoneReminder(now, 11, ExactReminders)
 	notes = MilestoneReminderNotifications(&s, r, now)
 	n = notes[0]
 	if len(notes) != 6 || !strings.Contains(n.Subject, "is overdue (reminder 4)") ||

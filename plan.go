@@ -722,9 +722,7 @@ func (s *PlanState) EffectiveReminderPolicy() ReminderPolicy {
 	if s.ReminderPolicy == nil {
 		return DefaultReminderPolicy()
 	}
-	p := *s.ReminderPolicy
-	p.Before = slices.Clone(p.Before)
-	return p
+	return s.ReminderPolicy.clone()
 }
 
 // ApplySetSettings changes the plan's settings.
@@ -735,8 +733,7 @@ func (s *PlanState) ApplySetSettings(in SetSettingsInput, now time.Time) []Event
 		payload["reminder_interval_days"] = in.ReminderIntervalDays
 	}
 	if p := in.ReminderPolicy; p != nil && (s.ReminderPolicy == nil || !s.ReminderPolicy.Equal(*p)) {
-		cp := *p
-		cp.Before = slices.Clone(p.Before)
+		cp := p.clone()
 		s.ReminderPolicy = &cp
 		payload["reminder_policy"] = cp
 	}
@@ -764,7 +761,10 @@ type Reminder struct {
 
 // NextReminderAt is when the current step is next to be chased: the end
 // of its due date, then every reminder interval after the last reminder.
-func (s *PlanState) NextReminderAt() (time.Time, bool) {
+// With SpreadReminders the first is moved by the step's offset within the
+// plan's spread window (the policy's), so plans sharing a due date are not
+// chased all at once; the later ones follow the first, so they keep it.
+func (s *PlanState) NextReminderAt(timing ReminderTiming) (time.Time, bool) {
 	if s.Status == PlanCompleted {
 		return time.Time{}, false
 	}
@@ -773,7 +773,15 @@ func (s *PlanState) NextReminderAt() (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if st.RemindersSent == 0 || st.LastReminderAt == nil {
-		return st.DueOn.EndTime(), true
+		at := st.DueOn.EndTime()
+		if timing == SpreadReminders {
+			spread := DefaultReminderSpread
+			if s.ReminderPolicy != nil {
+				spread = s.ReminderPolicy.SpreadWindow()
+			}
+			at = at.Add(StepReminderOffset(spread, s.PlanID, st.Number))
+		}
+		return at, true
 	}
 	return st.LastReminderAt.Add(time.Duration(s.ReminderIntervalDays) * 24 * time.Hour), true
 }

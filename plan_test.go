@@ -90,11 +90,11 @@ func TestPlanStatusFor(t *testing.T) {
 func TestNextReminderAt(t *testing.T) {
 	now := time.Date(2027, 1, 5, 10, 0, 0, 0, time.UTC)
 	s, _ := NewPlanState(NewPlan{PlanID: 1, Title: "T", Member: "M", StartsOn: "2027-01-01", EndsOn: "2027-12-31", CoordinatorID: 1}, "action-plan-1", now)
-	if _, ok := s.NextReminderAt(); ok {
+	if _, ok := s.NextReminderAt(ExactReminders); ok {
 		t.Fatal("a step without a due date has no reminder")
 	}
 	s.ApplySetDueDate(SetStepDueDateInput{Step: 1, DueOn: "2027-01-10", Actor: Actor{UserID: 1}}, now)
-	at, ok := s.NextReminderAt()
+	at, ok := s.NextReminderAt(ExactReminders)
 	if want := time.Date(2027, 1, 11, 0, 0, 0, 0, time.UTC); !ok || !at.Equal(want) {
 		t.Fatalf("first reminder at %v, want %v (the end of the due date)", at, want)
 	}
@@ -102,7 +102,7 @@ func TestNextReminderAt(t *testing.T) {
 	if r.Number != 1 || !slices.Equal(r.Recipients, []int64{1}) || len(ev) != 1 || ev[0].Kind != EventReminderSent {
 		t.Errorf("reminder %+v events %+v", r, ev)
 	}
-	at2, _ := s.NextReminderAt()
+	at2, _ := s.NextReminderAt(ExactReminders)
 	if want := at.Add(7 * 24 * time.Hour); !at2.Equal(want) {
 		t.Errorf("second reminder at %v, want %v", at2, want)
 	}
@@ -110,8 +110,54 @@ func TestNextReminderAt(t *testing.T) {
 	if ev := s.ApplySetDueDate(SetStepDueDateInput{Step: 1, DueOn: "2027-01-10", Actor: Actor{UserID: 1}}, now); ev != nil {
 		t.Errorf("same due date produced events %v", ev)
 	}
-	if at3, _ := s.NextReminderAt(); !at3.Equal(at2) {
+	if at3, _ := s.NextReminderAt(ExactReminders); !at3.Equal(at2) {
 		t.Errorf("same due date moved the reminder to %v", at3)
+	}
+}
+
+// TestNextReminderAtSpread: a step's first deadline reminder is moved by
+// the step's offset within the plan's spread window; the next ones follow
+// it by the interval. Spread 0 is exact.
+func TestNextReminderAtSpread(t *testing.T) {
+	now := time.Date(2027, 1, 5, 10, 0, 0, 0, time.UTC)
+	end := time.Date(2027, 1, 11, 0, 0, 0, 0, time.UTC)
+	newState := func(id int64) PlanState {
+		s, _ := NewPlanState(NewPlan{PlanID: id, Title: "T", Member: "M", StartsOn: "2027-01-01", EndsOn: "2027-12-31", CoordinatorID: 1}, ActionPlanWorkflowID(id), now)
+		s.ApplySetDueDate(SetStepDueDateInput{Step: 1, DueOn: "2027-01-10", Actor: Actor{UserID: 1}}, now)
+		return s
+	}
+	s := newState(1)
+	at, ok := s.NextReminderAt(SpreadReminders)
+	off := StepReminderOffset(DefaultReminderSpread, 1, 1)
+	if !ok || !at.Equal(end.Add(off)) || off <= 0 || off >= DefaultReminderSpread {
+		t.Fatalf("first spread reminder at %v, want %v (offset %v)", at, end.Add(off), off)
+	}
+	if exact, _ := s.NextReminderAt(ExactReminders); !exact.Equal(end) {
+		t.Errorf("exact reminder at %v, want %v", exact, end)
+	}
+	s.ApplyReminder(at)
+	if next, _ := s.NextReminderAt(SpreadReminders); !next.Equal(at.Add(7 * 24 * time.Hour)) {
+		t.Errorf("second reminder at %v, want a week after the first", next)
+	}
+	// Plans sharing the due date are chased at different times.
+	seen := map[time.Time]bool{}
+	for id := int64(1); id <= 50; id++ {
+		s := newState(id)
+		at, _ := s.NextReminderAt(SpreadReminders)
+		if at.Before(end) || !at.Before(end.Add(DefaultReminderSpread)) {
+			t.Errorf("plan %d: reminder at %v, outside the window", id, at)
+		}
+		seen[at] = true
+	}
+	if len(seen) != 50 {
+		t.Errorf("50 plans, %d distinct reminder times", len(seen))
+	}
+	// The plan's policy sets the window; 0 turns it off.
+	zero := time.Duration(0)
+	s = newState(1)
+	s.ApplySetSettings(SetSettingsInput{ReminderPolicy: &ReminderPolicy{OnDue: true, Spread: &zero}, Actor: Actor{UserID: 1}}, now)
+	if at, _ := s.NextReminderAt(SpreadReminders); !at.Equal(end) {
+		t.Errorf("spread 0: reminder at %v, want %v", at, end)
 	}
 }
 

@@ -486,6 +486,12 @@ type ReminderPolicyBody struct {
 	OverdueEvery     string `json:"overdue_every"`
 	CoordinatorAfter int    `json:"coordinator_after"`
 	ForumAfter       int    `json:"forum_after"`
+	// Spread is the window each milestone's reminders (and each step's
+	// deadline reminders) are moved within, by an offset fixed per
+	// milestone, so deadlines shared by many milestones do not all fire at
+	// the same instant: left out, the default (5m); "0s", none; at most
+	// "24h". Responses always show it.
+	Spread *string `json:"spread,omitempty"`
 }
 
 // policy parses the durations; ValidateReminderPolicy (in the workflow's
@@ -513,13 +519,21 @@ func (b ReminderPolicyBody) policy() (ogp.ReminderPolicy, error) {
 		}
 		p.OverdueEvery = d
 	}
+	if b.Spread != nil {
+		d, err := parse("spread", *b.Spread)
+		if err != nil {
+			return p, err
+		}
+		p.Spread = &d
+	}
 	return p, nil
 }
 
-// reminderPolicyBody shows a policy with its durations in Go syntax.
+// reminderPolicyBody shows a policy with its durations in Go syntax, the
+// spread window as it applies (the default when the policy sets none).
 func reminderPolicyBody(p ogp.ReminderPolicy) ReminderPolicyBody {
 	b := ReminderPolicyBody{Before: make([]string, len(p.Before)), OnDue: p.OnDue, OverdueEvery: p.OverdueEvery.String(),
-		CoordinatorAfter: p.CoordinatorAfter, ForumAfter: p.ForumAfter}
+		CoordinatorAfter: p.CoordinatorAfter, ForumAfter: p.ForumAfter, Spread: new(p.SpreadWindow().String())}
 	for i, d := range p.Before {
 		b.Before[i] = d.String()
 	}

@@ -159,6 +159,9 @@ type setupSettings struct {
 	OverdueEvery        string
 	CoordinatorAfter    int
 	ForumAfter          int
+	// Spread is the window, in minutes, over which reminders due at the
+	// same instant are spread.
+	Spread string
 	// Started says the commitments run already: the policy is fixed.
 	Started bool
 }
@@ -827,13 +830,19 @@ func (w *Web) setupShowSettings(c echo.Context, err error) error {
 	}
 	s.Before, s.OnDue, s.OverdueEvery = strings.Join(before, ", "), policy.OnDue, setupDays(policy.OverdueEvery)
 	s.CoordinatorAfter, s.ForumAfter = policy.CoordinatorAfter, policy.ForumAfter
+	s.Spread = "5"
+	if policy.Spread != nil {
+		if d, err := time.ParseDuration(*policy.Spread); err == nil {
+			s.Spread = strconv.FormatFloat(d.Minutes(), 'f', -1, 64)
+		}
+	}
 	if _, sent := c.Request().PostForm["before"]; sent {
 		// The policy form is shown again: its boxes as they were ticked.
 		s.UseDefault, s.OnDue = c.FormValue("use_default") != "", c.FormValue("on_due") != ""
 	}
 	pg.Settings = s
 	return w.setupRender(c, http.StatusOK, pg, err, map[string]string{"invalid_reminder_interval": "reminder_interval_days",
-		"invalid_duration": "before", "invalid_reminder_policy": "before", "implementation_started": "before"})
+		"invalid_duration": "before", "invalid_reminder_policy": "before", "invalid_spread": "spread_minutes", "implementation_started": "before"})
 }
 
 func (w *Web) setupSaveInterval(c echo.Context) error {
@@ -864,6 +873,10 @@ func (w *Web) setupSavePolicy(c echo.Context) error {
 			policy.OverdueEvery = "0s"
 		}
 		policy.CoordinatorAfter, policy.ForumAfter = setupInt(c.FormValue("coordinator_after")), setupInt(c.FormValue("forum_after"))
+		if m := strings.TrimSpace(c.FormValue("spread_minutes")); m != "" {
+			spread := m + "m"
+			policy.Spread = &spread
+		}
 	}
 	if err := w.api(c, http.MethodPut, fmt.Sprintf("/action-plans/%d/settings", id), map[string]any{"reminder_policy": policy}, nil); err != nil {
 		return w.setupShowSettings(c, err)

@@ -37,6 +37,8 @@ type planWorkflow struct {
 	closing bool
 	signals workflow.ReceiveChannel
 	closed  workflow.ReceiveChannel
+	// timing is decided once, when the run starts (reminderTiming).
+	timing ogp.ReminderTiming
 	deliveries
 }
 
@@ -46,6 +48,7 @@ type planWorkflow struct {
 // history); step deadlines are durable timers that remind people.
 func ActionPlanWorkflow(ctx workflow.Context, in ActionPlanInput) (ogp.PlanState, error) {
 	w := &planWorkflow{mu: workflow.NewMutex(ctx), maxEvents: in.MaxHistoryEvents, deliveries: deliveries{root: ctx}}
+	w.timing = reminderTiming(ctx)
 	if w.maxEvents <= 0 {
 		w.maxEvents = DefaultMaxHistoryEvents
 	}
@@ -97,7 +100,7 @@ func (w *planWorkflow) shouldContinueAsNew(ctx workflow.Context) bool {
 func (w *planWorkflow) waitForChangeOrReminder(ctx workflow.Context) error {
 	version := w.st.Version
 	changed := func() bool { return w.st.Version != version || w.shouldContinueAsNew(ctx) }
-	at, ok := w.st.NextReminderAt()
+	at, ok := w.st.NextReminderAt(w.timing)
 	// The end of the plan's period is a durable timer too: it closes
 	// implementation whatever the commitments' state.
 	if end, ending := w.st.ImplementationEndsAt(); ending && (!ok || end.Before(at)) {
@@ -175,7 +178,7 @@ func (w *planWorkflow) openScheduledRounds(ctx workflow.Context) error {
 // the lock is held (a handler may have moved the step on meanwhile).
 func (w *planWorkflow) remind(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
-	at, ok := w.st.NextReminderAt()
+	at, ok := w.st.NextReminderAt(w.timing)
 	if !ok || at.After(now) {
 		return nil
 	}

@@ -695,8 +695,8 @@ func TestApprovedRoadmapSetsDueDates(t *testing.T) {
 		}
 	})
 	// The roadmap's date for step 3 drives its reminders: due 15 February,
-	// reminded from the 16th.
-	h.at = 43*24*time.Hour - 9*time.Hour // 2027-02-16 00:00
+	// reminded from the 16th (within the default spread window).
+	h.at = 43*24*time.Hour - 9*time.Hour + ogp.DefaultReminderSpread // 2027-02-16 00:05
 	h.check(func(st ogp.PlanState) {
 		if st.Steps[2].RemindersSent != 1 {
 			t.Errorf("step 3 reminders by 16 Feb: %d, want 1", st.Steps[2].RemindersSent)

@@ -42,7 +42,27 @@ type commitmentWorkflow struct {
 	st        ogp.CommitmentState
 	mu        workflow.Mutex
 	maxEvents int
+	// timing is decided once, when the run starts (reminderTiming).
+	timing ogp.ReminderTiming
 	deliveries
+}
+
+// ChangeReminderSpread is the workflow.GetVersion change ID of spread
+// reminder times (version 1); runs recorded before it keep exact times.
+const ChangeReminderSpread = "reminder-spread"
+
+// reminderTiming decides, once per run and before anything else, how the
+// run computes reminder times. A run that starts with this code records
+// version 1 and spreads its reminders; a history recorded before the
+// change has no marker, so its replay (and the rest of such a run) keeps
+// the exact times it was recorded with. Continue-as-new starts a run that
+// decides afresh. Called anywhere else (in a loop, or only on some paths),
+// GetVersion could answer differently on replay than it did live.
+func reminderTiming(ctx workflow.Context) ogp.ReminderTiming {
+	if workflow.GetVersion(ctx, ChangeReminderSpread, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return ogp.ExactReminders
+	}
+	return ogp.SpreadReminders
 }
 
 // CommitmentWorkflow runs one commitment through implementation (step 9):
@@ -53,6 +73,7 @@ type commitmentWorkflow struct {
 // withdrawal approved) it tells the plan's workflow and ends.
 func CommitmentWorkflow(ctx workflow.Context, in CommitmentInput) (ogp.CommitmentState, error) {
 	w := &commitmentWorkflow{mu: workflow.NewMutex(ctx), maxEvents: in.MaxHistoryEvents, deliveries: deliveries{root: ctx}}
+	w.timing = reminderTiming(ctx)
 	if w.maxEvents <= 0 {
 		w.maxEvents = DefaultMaxHistoryEvents
 	}
@@ -121,7 +142,7 @@ func (w *commitmentWorkflow) signalParent(ctx workflow.Context) {
 func (w *commitmentWorkflow) waitForChangeOrReminder(ctx workflow.Context) error {
 	version := w.st.Version
 	changed := func() bool { return w.st.Version != version || w.shouldContinueAsNew(ctx) }
-	at, _, ok := ogp.NextMilestoneReminder(w.st, workflow.Now(ctx))
+	at, _, ok := ogp.NextMilestoneReminder(w.st, workflow.Now(ctx), w.timing)
 	if !ok {
 		return workflow.Await(ctx, changed)
 	}
@@ -139,11 +160,11 @@ func (w *commitmentWorkflow) waitForChangeOrReminder(ctx workflow.Context) error
 // then project. The reminder's key makes a retried Notify harmless.
 func (w *commitmentWorkflow) remind(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
-	at, id, ok := ogp.NextMilestoneReminder(w.st, now)
+	at, id, ok := ogp.NextMilestoneReminder(w.st, now, w.timing)
 	if !ok || at.After(now) {
 		return nil
 	}
-	r, events := w.st.ApplyMilestoneReminder(now, id)
+	r, events := w.st.ApplyMilestoneReminder(now, id, w.timing)
 	if r.Number == 0 {
 		return nil
 	}

@@ -15,8 +15,10 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
+	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ogplocal/ogp"
@@ -340,8 +342,10 @@ func TestCommitmentShortPolicyAndRetriedSend(t *testing.T) {
 	// must not deliver it again.
 	store.failOnce["commitment-7/milestone/11/due/0/reminder/5"] = true
 	h := newCommitmentHarness(t, date("2027-03-30").Add(23*time.Hour+45*time.Minute), store)
+	// Spread 0: reminders at their exact minutes (an explicit 0 turns
+	// spreading off; unset would mean the default window).
 	policy := ogp.ReminderPolicy{Before: []time.Duration{10 * time.Minute, 2 * time.Minute}, OnDue: true, OverdueEvery: 5 * time.Minute,
-		CoordinatorAfter: 2, ForumAfter: 4}
+		CoordinatorAfter: 2, ForumAfter: 4, Spread: new(time.Duration(0))}
 	h.on(date("2027-04-01").Add(22 * time.Minute))
 	h.update(ogp.UpdateCompleteMilestone, complete(11, cmLead))
 	h.on(date("2027-04-02"))
@@ -603,10 +607,10 @@ func TestCommitmentContinueAsNewKeepsState(t *testing.T) {
 	restart := h.env.Now().Add(8 * cmDay)
 	expect := carried
 	expect.Milestones = slices.Clone(carried.Milestones)
-	if at, id, ok := ogp.NextMilestoneReminder(expect, restart); !ok || id != 11 || at.After(restart) {
+	if at, id, ok := ogp.NextMilestoneReminder(expect, restart, ogp.SpreadReminders); !ok || id != 11 || at.After(restart) {
 		t.Fatalf("no reminder missed during the downtime: %v %d %v", at, id, ok)
 	}
-	missed, _ := expect.ApplyMilestoneReminder(restart, 11)
+	missed, _ := expect.ApplyMilestoneReminder(restart, 11, ogp.SpreadReminders)
 	if missed.Number != m11.RemindersSent+1 {
 		t.Fatalf("catch-up reminder %d, want %d", missed.Number, m11.RemindersSent+1)
 	}
@@ -670,4 +674,215 @@ func TestCommitmentEndsWithItsPlan(t *testing.T) {
 	if !final.Ended() || final.Closed() {
 		t.Errorf("ended=%v closed=%v, want ended but not closed", final.Ended(), final.Closed())
 	}
+}
+
+// herdStart is a commitment of plan 1 with n milestones (ids 101...), all
+// due on 31 March 2027: reminded the day before and on the day.
+func herdStart(n int, policy ogp.ReminderPolicy) *ogp.CommitmentStart {
+	start := commitmentStartInput(policy)
+	start.Commitment.Milestones = nil
+	for i := range n {
+		start.Commitment.Milestones = append(start.Commitment.Milestones, ogp.Milestone{ID: int64(101 + i), Title: fmt.Sprintf("Milestone %d", i+1),
+			StartsOn: "2027-01-01", DueOn: "2027-03-31"})
+	}
+	return start
+}
+
+// sentReminder is a reminder as the workflow recorded it: milestone,
+// number, and when it went out (the event's time: the workflow's clock).
+type sentReminder struct {
+	milestone int64
+	number    int
+	at        time.Time
+}
+
+// runHerd runs the herd commitment from 4 January to 2 April and returns
+// its reminders in the order they were sent.
+func runHerd(t *testing.T, n int, policy ogp.ReminderPolicy, version workflow.Version) []sentReminder {
+	t.Helper()
+	store := newCommitmentStore()
+	h := newCommitmentHarness(t, cmStart, store)
+	if version != 1 {
+		h.env.OnGetVersion(ChangeReminderSpread, workflow.DefaultVersion, 1).Return(version)
+	}
+	h.on(date("2027-04-02"))
+	h.cancelLater()
+	_ = h.run(CommitmentInput{Start: herdStart(n, policy)})
+	var out []sentReminder
+	for seq := int64(1); seq <= int64(len(store.events)); seq++ {
+		e, ok := store.events[seq]
+		if !ok {
+			t.Fatalf("event %d not projected", seq)
+		}
+		if e.Kind != ogp.EventMilestoneReminder {
+			continue
+		}
+		id, _ := e.Payload["milestone_id"].(float64)
+		num, _ := e.Payload["number"].(float64)
+		out = append(out, sentReminder{milestone: int64(id), number: int(num), at: e.OccurredAt})
+	}
+	if len(store.reminders()) != len(out) {
+		t.Errorf("%d reminder notifications for %d reminders (one recipient each)", len(store.reminders()), len(out))
+	}
+	return out
+}
+
+// TestCommitmentSpreadsSameInstantReminders: 50 milestones due the same
+// day. Their reminders go out at 50 different instants within the spread
+// window after each nominal time (00:00 UTC the day before, and of the
+// day), each exactly once, each milestone at its own offset; a second run
+// sends them at the very same times.
+func TestCommitmentSpreadsSameInstantReminders(t *testing.T) {
+	const n = 50
+	policy := ogp.ReminderPolicy{Before: []time.Duration{cmDay}, OnDue: true}
+	first := runHerd(t, n, policy, 1)
+	if len(first) != 2*n {
+		t.Fatalf("%d reminders sent, want %d", len(first), 2*n)
+	}
+	nominal := map[int]time.Time{1: date("2027-03-30"), 2: date("2027-03-31")}
+	once := map[[2]int64]bool{}
+	instants := map[int]map[time.Time]bool{1: {}, 2: {}}
+	for i, r := range first {
+		k := [2]int64{r.milestone, int64(r.number)}
+		if once[k] {
+			t.Errorf("milestone %d reminder %d sent twice", r.milestone, r.number)
+		}
+		once[k] = true
+		off := r.at.Sub(nominal[r.number])
+		if off < 0 || off >= ogp.DefaultReminderSpread {
+			t.Errorf("milestone %d reminder %d at %v: %v after its nominal time, outside the window", r.milestone, r.number, r.at, off)
+		}
+		if want := ogp.MilestoneReminderOffset(ogp.DefaultReminderSpread, 1, 7, r.milestone); off != want {
+			t.Errorf("milestone %d reminder %d: offset %v, want the milestone's %v", r.milestone, r.number, off, want)
+		}
+		instants[r.number][r.at] = true
+		if i > 0 && r.at.Before(first[i-1].at) {
+			t.Errorf("reminder %d sent at %v, before the previous one (%v)", i, r.at, first[i-1].at)
+		}
+	}
+	for num, at := range instants {
+		if len(at) != n {
+			t.Errorf("reminder %d of the %d milestones went out at %d distinct instants, want %d", num, n, len(at), n)
+		}
+	}
+	spanOf := func(rs []sentReminder) time.Duration { return rs[n-1].at.Sub(rs[0].at) }
+	if span := spanOf(first[:n]); span < ogp.DefaultReminderSpread/2 {
+		t.Errorf("50 reminders over only %v of the %v window", span, ogp.DefaultReminderSpread)
+	}
+	// Deterministic: the same commitment, run again, reminds at the same
+	// instants (what a replay of this history would compute).
+	if second := runHerd(t, n, policy, 1); !slices.Equal(second, first) {
+		t.Errorf("a second run reminded at other times:\n first %v\nsecond %v", first, second)
+	}
+}
+
+// TestCommitmentReminderSpreadOffAndOldRuns: spread 0 in the policy, and a
+// run recorded before spreading (GetVersion answers DefaultVersion, as on
+// the replay of such a history), remind every milestone at the exact
+// nominal instant, as before.
+func TestCommitmentReminderSpreadOffAndOldRuns(t *testing.T) {
+	const n = 10
+	zero := time.Duration(0)
+	for name, c := range map[string]struct {
+		policy  ogp.ReminderPolicy
+		version workflow.Version
+	}{
+		"spread 0":             {ogp.ReminderPolicy{Before: []time.Duration{cmDay}, OnDue: true, Spread: &zero}, 1},
+		"run before spreading": {ogp.ReminderPolicy{Before: []time.Duration{cmDay}, OnDue: true}, workflow.DefaultVersion},
+	} {
+		t.Run(name, func(t *testing.T) {
+			sent := runHerd(t, n, c.policy, c.version)
+			if len(sent) != 2*n {
+				t.Fatalf("%d reminders, want %d", len(sent), 2*n)
+			}
+			for _, r := range sent {
+				if want := date(map[int]string{1: "2027-03-30", 2: "2027-03-31"}[r.number]); !r.at.Equal(want) {
+					t.Errorf("milestone %d reminder %d at %v, want exactly %v", r.milestone, r.number, r.at, want)
+				}
+			}
+		})
+	}
+}
+
+// TestReplayHistoryRecordedBeforeSpread replays a commitment history
+// recorded with the code before spreading (testdata/spread): two
+// milestones due the same instant, one timer, both reminders sent when it
+// fired, then both completed. Today's code must replay it (GetVersion
+// finds no marker, so the run keeps exact times); the same code with the
+// version forced to 1, as an unguarded change would be, must not: the
+// reminders would not be due when the recorded timer fired.
+func TestReplayHistoryRecordedBeforeSpread(t *testing.T) {
+	const file = "testdata/spread/commitment_herd_before_spread.json"
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fired, notifies := 0, 0
+	for _, e := range hist.GetEvents() {
+		switch {
+		case e.GetMarkerRecordedEventAttributes() != nil:
+			t.Fatalf("the history has a marker (%s): it was not recorded before spreading", e.GetMarkerRecordedEventAttributes().GetMarkerName())
+		case e.GetTimerFiredEventAttributes() != nil:
+			fired++
+		case e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName() == ActivityNotify:
+			notifies++
+		}
+	}
+	if fired != 1 || notifies != 2 {
+		t.Fatalf("history with %d fired timers and %d notifications, want 1 and 2", fired, notifies)
+	}
+	replay := func(opts sdkworker.WorkflowReplayerOptions) error {
+		r, err := sdkworker.NewWorkflowReplayerWithOptions(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.RegisterWorkflowWithOptions(CommitmentWorkflow, workflow.RegisterOptions{Name: ogp.WorkflowCommitment})
+		return r.ReplayWorkflowHistory(nil, hist)
+	}
+	if err := replay(sdkworker.WorkflowReplayerOptions{}); err != nil {
+		t.Fatalf("a history recorded before spreading does not replay: %v", err)
+	}
+	err = replay(sdkworker.WorkflowReplayerOptions{Interceptors: []interceptor.WorkerInterceptor{&forceVersion{change: ChangeReminderSpread}}})
+	// TMPRL1100 is the SDK's code for a replay that does not match its
+	// history (nondeterminism).
+	if err == nil || !strings.Contains(err.Error(), "TMPRL1100") {
+		t.Fatalf("spreading without the version guard replayed (%v): this history no longer tests the guard", err)
+	}
+}
+
+// forceVersion answers GetVersion(change) with its maximum, marker or
+// not: the code as if the change were not guarded.
+type forceVersion struct {
+	interceptor.WorkerInterceptorBase
+	change string
+}
+
+func (f *forceVersion) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+	return &forceVersionInbound{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, change: f.change}
+}
+
+type forceVersionInbound struct {
+	interceptor.WorkflowInboundInterceptorBase
+	change string
+}
+
+func (i *forceVersionInbound) Init(outbound interceptor.WorkflowOutboundInterceptor) error {
+	return i.Next.Init(&forceVersionOutbound{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: outbound}, change: i.change})
+}
+
+type forceVersionOutbound struct {
+	interceptor.WorkflowOutboundInterceptorBase
+	change string
+}
+
+func (o *forceVersionOutbound) GetVersion(ctx workflow.Context, changeID string, minSupported, maxSupported workflow.Version) workflow.Version {
+	if changeID == o.change {
+		return maxSupported
+	}
+	return o.Next.GetVersion(ctx, changeID, minSupported, maxSupported)
 }
