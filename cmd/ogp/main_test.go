@@ -875,7 +875,7 @@ func TestKill9MilestoneReminderDuringDowntime(t *testing.T) {
 	dueAt, _ := time.Parse(time.DateOnly, dueOn)
 	remindAt := time.Now().Add(20 * time.Second).Truncate(time.Second)
 	before := dueAt.Sub(remindAt)
-	a.do("PUT", base+"/settings", coord.Token, map[string]any{"reminder_policy": map[string]any{"before": []string{before.String()}, "on_due": false, "overdue_every": "0s"}}, http.StatusOK, nil)
+	a.do("PUT", base+"/settings", coord.Token, map[string]any{"reminder_policy": map[string]any{"before": []string{before.String()}, "on_due": false, "overdue_every": "0s", "spread": "0s"}}, http.StatusOK, nil)
 	approve(8)
 
 	// Wait until the commitment's workflow runs (its reminder is a timer),
