@@ -3,6 +3,7 @@
 #   make test           gofmt check, go vet, go test (PostgreSQL tests need OGP_TEST_DATABASE_URL)
 #   make build          build bin/ogp
 #   make dev            run the all-in-one dev server (embedded Temporal on SQLite)
+#   make bench          ogp bench: the full benchmark on a fresh dev stack (BENCH_FLAGS="--smoke --json" ...)
 #   make lint           golangci-lint
 #   make workflowcheck  Temporal workflow determinism check on ./workflows/...
 #   make fuzz           short fuzz runs over FUZZ_TARGETS
@@ -20,13 +21,16 @@ FUZZ_TARGETS ?= ./server:FuzzParseJSON ./server:FuzzParseDate
 
 .DEFAULT_GOAL := build
 
-.PHONY: build dev test fmt-check vet lint workflowcheck fuzz clean screenshots
+.PHONY: build dev bench test fmt-check vet lint workflowcheck fuzz clean screenshots
 
 build:
 	$(GO) build -o bin/ogp ./cmd/ogp
 
 dev:
 	$(GO) run ./cmd/ogp dev
+
+bench:
+	$(GO) run ./cmd/ogp bench $(BENCH_FLAGS)
 
 fmt-check:
 	@unformatted="$$(gofmt -l .)"; \

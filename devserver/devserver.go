@@ -61,7 +61,30 @@ type Config struct {
 	// LogLevel filters server logs before they reach Logger: "debug", "info",
 	// "warn" or "error". Default "warn", as the server logs a lot at info.
 	LogLevel string
+	// Durability is what a committed write survives: DurabilityNormal (the
+	// default) or DurabilityFull. See those constants.
+	Durability string
+	// DynamicConfig overrides server dynamic config settings by name (for
+	// example "history.timerTaskBatchSize"), on top of the built-in values
+	// tuned for ogp (see dynamicConfig). A nil value removes a built-in value,
+	// giving the server's own default back; measurements use that to compare.
+	// Names are not checked: a misspelt one is silently ignored by the server.
+	DynamicConfig map[string]any
 }
+
+// Durability levels of the SQLite file. Both use write-ahead logging.
+const (
+	// DurabilityNormal is synchronous=NORMAL: a commit is written to the WAL
+	// but only fsynced at checkpoints. Everything committed survives a crash
+	// or kill of the process; an OS crash or power loss can lose the
+	// transactions committed since the last checkpoint (never corrupt the
+	// file). Fastest; right for a laptop or a test.
+	DurabilityNormal = "normal"
+	// DurabilityFull is synchronous=FULL: the WAL is fsynced on every commit,
+	// so nothing committed is lost even on power loss, at the price of one
+	// fsync per transaction.
+	DurabilityFull = "full"
+)
 
 // Server is a running embedded Temporal server. Stop it to release its ports.
 type Server struct {
@@ -109,6 +132,10 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	synchronous, err := SQLiteSynchronous(cfg.Durability)
+	if err != nil {
+		return nil, err
+	}
 
 	// The server turns a failed bind into a Fatal deep inside its startup;
 	// checking first gives the common "another dev server is running" case a
@@ -130,7 +157,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 	}()
 
-	sqlCfg := sqliteConfig(dbPath)
+	sqlCfg := sqliteConfig(dbPath, synchronous)
 	if err := ensureSchema(sqlCfg); err != nil {
 		return nil, err
 	}
@@ -155,7 +182,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		if err != nil {
 			return nil, err
 		}
-		srv, err = newTemporalServer(buildServerConfig(cfg, sqlCfg, address, ports), tlog, address, ports)
+		srv, err = newTemporalServer(buildServerConfig(cfg, sqlCfg, address, ports), tlog, address, ports, dynamicConfig(cfg.DynamicConfig))
 		if err == nil {
 			break
 		}
@@ -270,7 +297,23 @@ func buildServerConfig(cfg Config, sqlCfg *config.SQL, address string, ports ser
 // settings rather than strings so a key that disappears in a server upgrade
 // fails to compile instead of being silently ignored (the static client never
 // complains about unknown keys).
-func dynamicConfig() dynamicconfig.StaticClient {
+//
+// overrides (Config.DynamicConfig) are applied on top by name; a nil value
+// deletes the key so the server's default applies.
+func dynamicConfig(overrides map[string]any) dynamicconfig.StaticClient {
+	dc := builtinDynamicConfig()
+	for name, v := range overrides {
+		key := dynamicconfig.MakeKey(name)
+		if v == nil {
+			delete(dc, key)
+			continue
+		}
+		dc[key] = v
+	}
+	return dc
+}
+
+func builtinDynamicConfig() dynamicconfig.StaticClient {
 	return dynamicconfig.StaticClient{
 		// Already true by default in this server version; pinned so workflow
 		// updates keep working for ogp if a future default changes.
@@ -279,8 +322,22 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// Newly added search attributes are visible immediately instead of
 		// after the cache refresh interval; fine at dev scale.
 		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
-		// With the default of 500, a burst of timers firing together gets
-		// split across reader levels and the tail waits about a minute.
+		// Timer herds (issue 7): see devserver/timers_bench_test.go for the
+		// measurement of each value.
+		//
+		// An idle long poll returns after 5 s instead of a minute. The SDK
+		// sends every poller to the sticky queue while it reports a backlog;
+		// when a herd of workflow tasks outlives its sticky schedule-to-start
+		// timeout (5 s) they move to the normal queue, while the pollers sit
+		// on the now-empty sticky queue until their poll expires. With the
+		// default that is the one-minute tail; likewise a poller parked on
+		// the normal queue when a sticky herd arrives stays out of it for a
+		// minute. Empty polls are cheap (no database work).
+		dynamicconfig.MatchingLongPollExpirationInterval.Key(): 5 * time.Second,
+		// Once a namespace has this many tasks pending in a history queue,
+		// the excess is moved to a lower-priority reader at the next
+		// checkpoint; the default of 500 is easily reached by reminders due
+		// at the same instant.
 		dynamicconfig.QueueMoveGroupTaskCountBase.Key(): 5000,
 		// The default of 10 visibility requests per second is easily hit by
 		// tests and UIs polling list/count APIs.
@@ -302,7 +359,7 @@ func dynamicConfig() dynamicconfig.StaticClient {
 	}
 }
 
-func newTemporalServer(serverCfg *config.Config, logger slogLogger, address string, ports servicePorts) (srv temporal.Server, err error) {
+func newTemporalServer(serverCfg *config.Config, logger slogLogger, address string, ports servicePorts, dc dynamicconfig.StaticClient) (srv temporal.Server, err error) {
 	defer recoverFatal(&err)
 
 	authorizer, err := authorization.GetAuthorizerFromConfig(&serverCfg.Global.Authorization)
@@ -330,7 +387,7 @@ func newTemporalServer(serverCfg *config.Config, logger slogLogger, address stri
 		temporal.WithLogger(logger),
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
-		temporal.WithDynamicConfigClient(dynamicConfig()),
+		temporal.WithDynamicConfigClient(dc),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("devserver: creating server: %w", err)

@@ -22,7 +22,7 @@ import (
 // up in the DSN, and the plugin keeps exactly one connection per distinct DSN
 // for the life of the process, so it must be deterministic: a restart in the
 // same process then reuses the connection instead of opening a second one.
-func sqliteConfig(path string) *config.SQL {
+func sqliteConfig(path, synchronous string) *config.SQL {
 	return &config.SQL{
 		PluginName:   sqliteplugin.PluginName,
 		DatabaseName: path,
@@ -30,16 +30,32 @@ func sqliteConfig(path string) *config.SQL {
 			// rwc: create the file if missing. The plugin passes the known URI
 			// parameters through and turns every other key into a PRAGMA.
 			"mode": "rwc",
-			// WAL with synchronous=normal was measurably faster than the
-			// rollback journal. Committed transactions still survive a process
-			// crash (kill -9); only an OS crash or power loss can drop the last
-			// few.
+			// WAL was measurably faster than the rollback journal (issue 7:
+			// update p50 6.6 -> 4.2 ms, 113 -> 320 starts/s). synchronous is
+			// normal or full by Config.Durability: with normal, committed
+			// transactions survive a process crash (kill -9) and only an OS
+			// crash or power loss can drop the last few; full fsyncs the WAL
+			// on every commit.
 			"journal_mode": "wal",
-			"synchronous":  "normal",
+			"synchronous":  synchronous,
 			// The server holds a single connection, but another process (the
 			// sqlite3 shell, a backup) may briefly lock the file.
 			"busy_timeout": "5000",
 		},
+	}
+}
+
+// SQLiteSynchronous maps a durability level (DurabilityNormal, the default
+// when empty, or DurabilityFull) to SQLite's synchronous setting, "normal" or
+// "full". The app's own SQLite file uses it too, so both follow one setting.
+func SQLiteSynchronous(durability string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(durability)) {
+	case "", DurabilityNormal:
+		return "normal", nil
+	case DurabilityFull:
+		return "full", nil
+	default:
+		return "", fmt.Errorf("devserver: unknown durability %q (want %s or %s)", durability, DurabilityNormal, DurabilityFull)
 	}
 }
 

@@ -62,6 +62,11 @@ func newRoot() *cobra.Command {
 	f.StringVar(&cfg.SMTPTLS, "smtp-tls", app.Env("OGP_SMTP_TLS", "starttls"), "none, starttls or tls (env OGP_SMTP_TLS)")
 	f.StringVar(&cfg.PublicURL, "public-url", app.Env("OGP_PUBLIC_URL", "http://localhost:8080"), "base URL of links in messages (env OGP_PUBLIC_URL)")
 	f.DurationVar(&cfg.SessionTTL, "session-ttl", envDuration("OGP_SESSION_TTL", 12*time.Hour), "how long a web session lasts without use (env OGP_SESSION_TTL)")
+	f.StringVar(&cfg.Durability, "dev-durability", app.Env("OGP_DEV_DURABILITY", "normal"), "dev mode SQLite durability (env OGP_DEV_DURABILITY): normal (a crash of the machine can lose the last commits) or full (fsync on every commit)")
+	f.IntVar(&cfg.WorkerPollers, "worker-pollers", envInt("OGP_WORKER_POLLERS", app.DefaultWorkerPollers), "workflow task pollers and activity task pollers of the worker, at least 2 (env OGP_WORKER_POLLERS)")
+	f.IntVar(&cfg.WorkerCacheSize, "worker-cache-size", envInt("OGP_WORKER_CACHE_SIZE", app.DefaultWorkerCacheSize), "workflows the worker keeps in memory between tasks (env OGP_WORKER_CACHE_SIZE)")
+	f.IntVar(&cfg.WorkerActivities, "worker-activities", envInt("OGP_WORKER_ACTIVITIES", app.DefaultWorkerActivities), "most activities the worker runs at once (env OGP_WORKER_ACTIVITIES)")
+	f.DurationVar(&cfg.WorkerStickyTimeout, "worker-sticky-timeout", envDuration("OGP_WORKER_STICKY_TIMEOUT", 0), "how long a workflow task waits for the worker that has the workflow cached (env OGP_WORKER_STICKY_TIMEOUT); 0: 30s in dev mode, the SDK's 5s otherwise")
 	f.DurationVar(&cfg.DigestInterval, "digest-interval", envDuration("OGP_DIGEST_INTERVAL", 24*time.Hour), "time between two digest e-mails of a user (env OGP_DIGEST_INTERVAL); shorter than 24h only for tests")
 
 	runStack := func(start func(context.Context, app.Config) (*app.Stack, error)) func(*cobra.Command, []string) error {
@@ -88,6 +93,7 @@ func newRoot() *cobra.Command {
 		&cobra.Command{Use: "dev", Short: "Run everything in one process: embedded Temporal, worker and API", Args: cobra.NoArgs, RunE: runStack(app.StartDev)},
 		&cobra.Command{Use: "server", Short: "Run the HTTP API against Temporal and PostgreSQL", Args: cobra.NoArgs, RunE: runStack(app.StartServer)},
 		&cobra.Command{Use: "worker", Short: "Run the Temporal worker against Temporal and PostgreSQL", Args: cobra.NoArgs, RunE: runStack(app.StartWorker)},
+		newBenchCmd(&cfg),
 		&cobra.Command{Use: "migrate", Short: "Apply database migrations and exit", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Out = cmd.OutOrStdout()
 			return app.Migrate(cmd.Context(), cfg)
