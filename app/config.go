@@ -16,6 +16,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/ogplocal/ogp"
 )
@@ -51,6 +52,28 @@ type Config struct {
 	// SessionTTL is how long a web session lasts unused
 	// (OGP_SESSION_TTL; 0 means web.DefaultSessionTTL).
 	SessionTTL time.Duration
+	// Durability of the dev mode SQLite files, Temporal's and the app's
+	// (OGP_DEV_DURABILITY): "normal" (default) or "full"; see
+	// devserver.DurabilityNormal and devserver.DurabilityFull.
+	Durability string
+	// WorkerPollers is how many workflow task pollers and how many activity
+	// task pollers the worker runs (OGP_WORKER_POLLERS; 0 means
+	// DefaultWorkerPollers). It cannot be 1: the SDK needs one poller for
+	// the sticky queue and one for the normal queue.
+	WorkerPollers int
+	// WorkerCacheSize is the number of workflows kept in memory between
+	// tasks (OGP_WORKER_CACHE_SIZE; 0 means DefaultWorkerCacheSize). The
+	// cache is process-wide: the first worker started in a process fixes it.
+	WorkerCacheSize int
+	// WorkerActivities is the most activities the worker runs at once
+	// (OGP_WORKER_ACTIVITIES; 0 means DefaultWorkerActivities).
+	WorkerActivities int
+	// WorkerStickyTimeout is how long a workflow task waits for the worker
+	// that has the workflow cached before any worker may take it
+	// (OGP_WORKER_STICKY_TIMEOUT; 0 means DefaultDevStickyTimeout in dev
+	// mode, where the one worker is the only candidate anyway, and the
+	// SDK's 5 s for `ogp worker`).
+	WorkerStickyTimeout time.Duration
 	// Out receives what is printed for people (the admin token, the
 	// addresses); Log is the structured log.
 	Out io.Writer
@@ -94,6 +117,69 @@ func (c *Config) Defaults() {
 	if c.Log == nil {
 		c.Log = NewLogger(os.Stderr, c.LogLevel, c.LogFormat)
 	}
+}
+
+// Worker defaults (see the README's "Tuning the dev server").
+const (
+	// DefaultWorkerPollers: measured against the SDK's 2 with 1,000 timers
+	// firing at once (devserver/timers_bench_test.go).
+	DefaultWorkerPollers = 8
+	// DefaultWorkerCacheSize is the SDK's own default.
+	DefaultWorkerCacheSize = 10000
+	// DefaultWorkerActivities is the SDK's own default.
+	DefaultWorkerActivities = 1000
+	// DefaultDevStickyTimeout: with the SDK's 5 s, a herd of workflow tasks
+	// larger than the worker drains in 5 s times out of the sticky queue and
+	// is processed a second time from the normal queue.
+	DefaultDevStickyTimeout = 30 * time.Second
+)
+
+// workerOptions turns the worker settings into SDK options; dev selects
+// the dev mode default of the sticky timeout.
+func (c *Config) workerOptions(dev bool) (sdkworker.Options, error) {
+	pollers := c.WorkerPollers
+	switch {
+	case pollers == 0:
+		pollers = DefaultWorkerPollers
+	case pollers < 2:
+		return sdkworker.Options{}, fmt.Errorf("OGP_WORKER_POLLERS=%d: must be at least 2", pollers)
+	}
+	activities := c.WorkerActivities
+	switch {
+	case activities == 0:
+		activities = DefaultWorkerActivities
+	case activities < 0:
+		return sdkworker.Options{}, fmt.Errorf("OGP_WORKER_ACTIVITIES=%d: must be positive", activities)
+	}
+	if c.WorkerCacheSize < 0 {
+		return sdkworker.Options{}, fmt.Errorf("OGP_WORKER_CACHE_SIZE=%d: must be positive", c.WorkerCacheSize)
+	}
+	sticky := c.WorkerStickyTimeout
+	switch {
+	case sticky < 0:
+		return sdkworker.Options{}, fmt.Errorf("OGP_WORKER_STICKY_TIMEOUT=%s: must be positive", sticky)
+	case sticky == 0 && dev:
+		sticky = DefaultDevStickyTimeout
+	}
+	return sdkworker.Options{
+		MaxConcurrentWorkflowTaskPollers:   pollers,
+		MaxConcurrentActivityTaskPollers:   pollers,
+		MaxConcurrentActivityExecutionSize: activities,
+		StickyScheduleToStartTimeout:       sticky, // 0: the SDK's default
+		// A graceful stop lets running activities finish their database
+		// write rather than cancelling it and waiting out its timeout after
+		// restart.
+		WorkerStopTimeout: 10 * time.Second,
+	}, nil
+}
+
+// workerCacheSize is the sticky workflow cache size to set before the
+// first worker starts.
+func (c *Config) workerCacheSize() int {
+	if c.WorkerCacheSize == 0 {
+		return DefaultWorkerCacheSize
+	}
+	return c.WorkerCacheSize
 }
 
 // NewLogger builds the structured logger.

@@ -52,7 +52,37 @@ func openDB(ctx context.Context, cfg *Config) (*models.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	if err := applyDurability(ctx, cfg, db); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	return db, nil
+}
+
+// applyDurability gives the app's SQLite file the same synchronous setting
+// as the embedded Temporal server's (models.Open sets NORMAL). The pool has
+// exactly one connection that is never recycled, so the pragma holds for the
+// life of the DB; it is read back to be sure. PostgreSQL is left alone.
+func applyDurability(ctx context.Context, cfg *Config, db *models.DB) error {
+	synchronous, err := devserver.SQLiteSynchronous(cfg.Durability)
+	if err != nil {
+		return fmt.Errorf("OGP_DEV_DURABILITY: %w", err)
+	}
+	if db.Dialect != models.DialectSQLite || synchronous == "normal" {
+		return nil
+	}
+	g := db.Gorm.WithContext(ctx)
+	if err := g.Exec("PRAGMA synchronous = " + synchronous).Error; err != nil {
+		return fmt.Errorf("set synchronous=%s: %w", synchronous, err)
+	}
+	var got int
+	if err := g.Raw("PRAGMA synchronous").Scan(&got).Error; err != nil {
+		return fmt.Errorf("read synchronous: %w", err)
+	}
+	if got != 2 { // 2 is FULL
+		return fmt.Errorf("synchronous is %d after setting %s", got, synchronous)
+	}
+	return nil
 }
 
 // ensureAdmin creates the first administrator and prints its token once.
@@ -117,6 +147,7 @@ func StartDev(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		DatabaseFile: filepath.Join(cfg.DataDir, "temporal.db"),
 		FrontendPort: cfg.TemporalPort,
 		Logger:       cfg.Log.With("component", "temporal-server"),
+		Durability:   cfg.Durability,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("embedded Temporal server: %w", err)
@@ -134,7 +165,7 @@ func StartDev(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if st.Client, err = dial(ctx, &cfg, st.TemporalAddress, true); err != nil {
 		return nil, err
 	}
-	if err = st.startWorker(); err != nil {
+	if err = st.startWorker(true); err != nil {
 		return nil, err
 	}
 	if err = st.startHTTP(); err != nil {
@@ -184,7 +215,7 @@ func StartWorker(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if st.Client, err = dial(ctx, &cfg, cfg.TemporalAddress, true); err != nil {
 		return nil, err
 	}
-	if err = st.startWorker(); err != nil {
+	if err = st.startWorker(false); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -217,18 +248,26 @@ func dial(ctx context.Context, cfg *Config, address string, eager bool) (client.
 	}
 }
 
-func (st *Stack) startWorker() error {
-	// A graceful stop lets running activities finish their database write
-	// rather than cancelling it and waiting out its timeout after restart.
+// startWorker starts the worker; dev selects dev mode defaults.
+func (st *Stack) startWorker(dev bool) error {
+	opts, err := st.cfg.workerOptions(dev)
+	if err != nil {
+		return err
+	}
 	acts, err := st.cfg.activities(st.DB)
 	if err != nil {
 		return err
 	}
-	st.worker = worker.New(st.Client, st.cfg.TaskQueue, acts, sdkworker.Options{WorkerStopTimeout: 10 * time.Second})
+	// Process-wide, and only read when the first worker of the process
+	// creates the shared cache; later calls change nothing.
+	sdkworker.SetStickyWorkflowCacheSize(st.cfg.workerCacheSize())
+	st.worker = worker.New(st.Client, st.cfg.TaskQueue, acts, opts)
 	if err := st.worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
-	st.cfg.Log.Info("worker started", "task_queue", st.cfg.TaskQueue, "temporal", st.TemporalAddress)
+	st.cfg.Log.Info("worker started", "task_queue", st.cfg.TaskQueue, "temporal", st.TemporalAddress,
+		"pollers", opts.MaxConcurrentWorkflowTaskPollers, "cache_size", st.cfg.workerCacheSize(),
+		"activities", opts.MaxConcurrentActivityExecutionSize, "sticky_timeout", opts.StickyScheduleToStartTimeout)
 	return nil
 }
 
