@@ -339,6 +339,18 @@ func builtinDynamicConfig() dynamicconfig.StaticClient {
 		// checkpoint; the default of 500 is easily reached by reminders due
 		// at the same instant.
 		dynamicconfig.QueueMoveGroupTaskCountBase.Key(): 5000,
+		// Each history queue reader polls its shard at most this often. New
+		// tasks wake the reader, but past the limit a task waits for the rate
+		// limiter: with the default of 20 a poll every 50 ms, so an approval,
+		// which dispatches four tasks (workflow task, projection activity,
+		// workflow task, visibility), took 200 ms where the bare update took
+		// 4 ms. There is one shard here, so this is the whole server's rate;
+		// the limiter only caps polls the server has a reason to make, so an
+		// idle server does not poll more. Measured with ogp bench (approval
+		// round trip, plan creation) and devserver/timers_bench_test.go.
+		dynamicconfig.TransferProcessorMaxPollRPS.Key():   1000,
+		dynamicconfig.TimerProcessorMaxPollRPS.Key():      1000,
+		dynamicconfig.VisibilityProcessorMaxPollRPS.Key(): 1000,
 		// The default of 10 visibility requests per second is easily hit by
 		// tests and UIs polling list/count APIs.
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,

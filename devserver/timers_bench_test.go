@@ -53,10 +53,19 @@ const herdEnv = "OGP_TIMER_HERD"
 // change can be measured on its own.
 var herdVariants = map[string]map[string]any{
 	"server-default": {
-		"matching.longPollExpirationInterval": nil,
-		"history.queueMoveGroupTaskCountBase": nil,
+		"matching.longPollExpirationInterval":   nil,
+		"history.queueMoveGroupTaskCountBase":   nil,
+		"history.transferProcessorMaxPollRPS":   nil,
+		"history.timerProcessorMaxPollRPS":      nil,
+		"history.visibilityProcessorMaxPollRPS": nil,
 	},
 	"tuned": {},
+	// The built-in tuning with the server's queue poll rates (20/s).
+	"tuned-pollrps-20": {
+		"history.transferProcessorMaxPollRPS":   nil,
+		"history.timerProcessorMaxPollRPS":      nil,
+		"history.visibilityProcessorMaxPollRPS": nil,
+	},
 	// The built-in tuning without the shorter long poll.
 	"tuned-longpoll-60s": {"matching.longPollExpirationInterval": nil},
 	// The built-in tuning without the raised queue grouping threshold.
@@ -75,33 +84,35 @@ var herdVariants = map[string]map[string]any{
 	// Visibility writes (costly on SQLite: FTS5 indexes) at most two at a
 	// time, so they do not crowd workflow tasks out of the one connection.
 	"tuned-visibility-2": {"history.visibilityProcessorSchedulerWorkerCount": 2},
-	// Timer queue reads more per poll and polls more often.
-	"tuned-timer-reads": {
-		"history.timerTaskBatchSize":       1000,
-		"history.timerProcessorMaxPollRPS": 100,
-	},
+	// Timer queue reads more per poll.
+	"tuned-timer-batch": {"history.timerTaskBatchSize": 1000},
 }
 
-// herdRecorder collects, in the test process, when each workflow armed its
-// timer and when it observed the timer fire.
+// herdRecorder collects, in the test process, which workflows are running
+// and armed, and when each observed its timer fire.
 type herdRecorder struct {
-	mu    sync.Mutex
-	armed map[string]time.Time
-	woke  map[string]time.Time
-	dupes atomic.Int64
+	mu       sync.Mutex
+	readyIDs map[string]struct{}
+	armedIDs map[string]struct{}
+	woke     map[string]time.Time
+	dupes    atomic.Int64
 }
 
 func newHerdRecorder() *herdRecorder {
-	return &herdRecorder{armed: map[string]time.Time{}, woke: map[string]time.Time{}}
+	return &herdRecorder{readyIDs: map[string]struct{}{}, armedIDs: map[string]struct{}{}, woke: map[string]time.Time{}}
 }
 
-func (r *herdRecorder) arm(id string) {
+func (r *herdRecorder) add(set map[string]struct{}, id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.armed[id]; !ok {
-		r.armed[id] = time.Now()
-	}
+	set[id] = struct{}{}
 }
+
+// ready: the workflow is running and waits for its target.
+func (r *herdRecorder) ready(id string) { r.add(r.readyIDs, id) }
+
+// arm: the workflow got its target and is setting the timer.
+func (r *herdRecorder) arm(id string) { r.add(r.armedIDs, id) }
 
 // RecordWake is the local activity the workflows run right after their timer
 // fires: it is what a reminder's first side effect would see.
@@ -117,10 +128,10 @@ func (r *herdRecorder) RecordWake(_ context.Context, id string) error {
 	return nil
 }
 
-func (r *herdRecorder) counts() (armed, woke int) {
+func (r *herdRecorder) counts() (ready, armed, woke int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.armed), len(r.woke)
+	return len(r.readyIDs), len(r.armedIDs), len(r.woke)
 }
 
 func (r *herdRecorder) wakeTimes() []time.Time {
@@ -137,14 +148,21 @@ func (r *herdRecorder) wakeTimes() []time.Time {
 // registered once per worker, and one variant runs at a time.
 var activeRecorder atomic.Pointer[herdRecorder]
 
-// HerdWorkflow sleeps until target, then records the wake-up through a local
-// activity and completes or, with keepRunning, waits for a day like a plan
-// waiting for its next milestone (closing a workflow costs a visibility write
-// that a reminder does not). The recording is a side effect in the test
-// process, fine for a measurement; nothing here is replayed against old
-// histories.
-func HerdWorkflow(ctx workflow.Context, target time.Time, keepRunning bool) error {
+// HerdWorkflow waits for the target instant (signal "target"), sleeps until
+// then, records the wake-up through a local activity and completes or, with
+// keepRunning, sleeps on for a day like a plan waiting for its next milestone
+// (closing a workflow costs a visibility write that a reminder does not). The
+// target comes by signal so the test can pick it once every workflow is
+// running, however slowly the machine started them. The recording is a side
+// effect in the test process, fine for a measurement; nothing here is
+// replayed against old histories.
+func HerdWorkflow(ctx workflow.Context, keepRunning bool) error {
 	id := workflow.GetInfo(ctx).WorkflowExecution.ID
+	if !workflow.IsReplaying(ctx) {
+		activeRecorder.Load().ready(id)
+	}
+	var target time.Time
+	workflow.GetSignalChannel(ctx, "target").Receive(ctx, &target)
 	if !workflow.IsReplaying(ctx) {
 		activeRecorder.Load().arm(id)
 	}
@@ -216,8 +234,9 @@ func (r herdResult) row() string {
 
 func runHerd(t *testing.T, variant string, overrides map[string]any, k, pollers int) herdResult {
 	t.Helper()
+	dbFile := filepath.Join(t.TempDir(), "herd.db")
 	s, err := devserver.Start(context.Background(), devserver.Config{
-		DatabaseFile:  filepath.Join(t.TempDir(), "herd.db"),
+		DatabaseFile:  dbFile,
 		FrontendPort:  freePort(t),
 		Logger:        slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		LogLevel:      envDefault("OGP_TIMER_HERD_LOG", "warn"),
@@ -252,45 +271,56 @@ func runHerd(t *testing.T, variant string, overrides map[string]any, k, pollers 
 	}
 	defer w.Stop()
 
-	// The target leaves time to start every workflow at a pessimistic 40/s
-	// plus 10 s, so all timers are armed well before they fire.
-	target := time.Now().Add(10*time.Second + time.Duration(k)*time.Second/40).Truncate(time.Second)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Until(target)+5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	began := time.Now()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var startErr atomic.Value
-	for range 16 {
-		wg.Go(func() {
-			for {
-				i := next.Add(1)
-				if i > int64(k) {
-					return
+	// fanOut runs call for 1..k on 16 goroutines, like concurrent API calls.
+	fanOut := func(call func(i int64) error) error {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		var firstErr atomic.Value
+		for range 16 {
+			wg.Go(func() {
+				for i := next.Add(1); i <= int64(k); i = next.Add(1) {
+					if err := call(i); err != nil {
+						firstErr.CompareAndSwap(nil, err)
+						return
+					}
 				}
-				_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("herd-%d", i), TaskQueue: tq}, HerdWorkflow, target, keepRunning)
-				if err != nil {
-					startErr.Store(err)
-					return
-				}
-			}
-		})
+			})
+		}
+		wg.Wait()
+		err, _ := firstErr.Load().(error)
+		return err
 	}
-	wg.Wait()
-	if err, _ := startErr.Load().(error); err != nil {
+	waitFor := func(what string, count func() int, deadline time.Time) {
+		for count() < k {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: only %d of %d workflows %s in time", variant, count(), k, what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+
+	began := time.Now()
+	err = fanOut(func(i int64) error {
+		_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("herd-%d", i), TaskQueue: tq}, HerdWorkflow, keepRunning)
+		return err
+	})
+	if err != nil {
 		t.Fatalf("%s: start workflow: %v", variant, err)
 	}
+	waitFor("ready", func() int { n, _, _ := rec.counts(); return n }, time.Now().Add(5*time.Minute))
 	startRate := float64(k) / time.Since(began).Seconds()
-	for {
-		armed, _ := rec.counts()
-		if armed == k {
-			break
-		}
-		if time.Now().After(target) {
-			t.Fatalf("%s: only %d of %d timers armed before the target; raise the lead time", variant, armed, k)
-		}
-		time.Sleep(50 * time.Millisecond)
+	// Signalling and arming cost about what starting did; twice that plus
+	// 5 s puts the target safely after the last timer is armed.
+	target := time.Now().Add(5*time.Second + 2*time.Since(began)).Truncate(time.Second)
+	err = fanOut(func(i int64) error {
+		return c.SignalWorkflow(ctx, fmt.Sprintf("herd-%d", i), "", "target", target)
+	})
+	if err != nil {
+		t.Fatalf("%s: signal: %v", variant, err)
 	}
+	waitFor("armed", func() int { _, n, _ := rec.counts(); return n }, target)
 	t.Logf("%s: %d workflows started at %.0f/s and armed, %.1f s before the target", variant, k, startRate, time.Until(target).Seconds())
 
 	time.Sleep(time.Until(target))
@@ -314,7 +344,7 @@ func runHerd(t *testing.T, variant string, overrides map[string]any, k, pollers 
 		})
 	}
 	for {
-		_, woke := rec.counts()
+		_, _, woke := rec.counts()
 		if woke == k {
 			break
 		}
@@ -326,6 +356,9 @@ func runHerd(t *testing.T, variant string, overrides map[string]any, k, pollers 
 	}
 	if profiling {
 		pprof.StopCPUProfile()
+	}
+	if fi, err := os.Stat(dbFile + "-wal"); err == nil {
+		t.Logf("%s: WAL is %.1f MiB after the drain", variant, float64(fi.Size())/(1<<20))
 	}
 	if os.Getenv("OGP_TIMER_HERD_HISTORY") != "" {
 		printLatestHistory(t, c, rec, target)
