@@ -49,6 +49,7 @@ type planWorkflow struct {
 func ActionPlanWorkflow(ctx workflow.Context, in ActionPlanInput) (ogp.PlanState, error) {
 	w := &planWorkflow{mu: workflow.NewMutex(ctx), maxEvents: in.MaxHistoryEvents, deliveries: deliveries{root: ctx}}
 	w.timing = reminderTiming(ctx)
+	w.local = localWrites(ctx)
 	if w.maxEvents <= 0 {
 		w.maxEvents = DefaultMaxHistoryEvents
 	}
@@ -298,8 +299,7 @@ func (w *planWorkflow) checkStep(ctx workflow.Context, n int) (CheckStepResult, 
 		Round:   w.st.Step(n).Round + 1,
 	}
 	var res CheckStepResult
-	actx := workflow.WithActivityOptions(ctx, activityOptions)
-	err := workflow.ExecuteActivity(actx, ActivityCheckStep, in).Get(ctx, &res)
+	err := w.write(ctx, ActivityCheckStep, in, &res)
 	return res, err
 }
 
@@ -389,11 +389,10 @@ func (w *planWorkflow) project(ctx workflow.Context, events []ogp.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	actx := workflow.WithActivityOptions(ctx, activityOptions)
 	if err := w.notify(ctx, ogp.EventNotifications(&w.st, events)); err != nil {
 		return err
 	}
-	if err := workflow.ExecuteActivity(actx, ActivityProjectPlan, ProjectPlanInput{State: w.st, Events: events}).Get(ctx, nil); err != nil {
+	if err := w.write(ctx, ActivityProjectPlan, ProjectPlanInput{State: w.st, Events: events}, nil); err != nil {
 		return err
 	}
 	for _, e := range events {

@@ -88,7 +88,7 @@ type roundWorkflow struct {
 // durable timers that move the round on or remind whoever must act. The
 // workflow ends when the report is published or the round cancelled.
 func AssessmentRoundWorkflow(ctx workflow.Context, in RoundInput) (ogp.AssessmentRoundState, error) {
-	w := &roundWorkflow{mu: workflow.NewMutex(ctx), maxEvents: in.MaxHistoryEvents, deliveries: deliveries{root: ctx}}
+	w := &roundWorkflow{mu: workflow.NewMutex(ctx), maxEvents: in.MaxHistoryEvents, deliveries: deliveries{root: ctx, local: localWrites(ctx)}}
 	if w.maxEvents <= 0 {
 		w.maxEvents = DefaultMaxHistoryEvents
 	}
@@ -262,6 +262,5 @@ func (w *roundWorkflow) project(ctx workflow.Context, events []ogp.Event) error 
 	if err := w.notify(ctx, ogp.AssessmentEventNotifications(&w.st, events)); err != nil {
 		return err
 	}
-	actx := workflow.WithActivityOptions(ctx, activityOptions)
-	return workflow.ExecuteActivity(actx, ActivityProjectRound, ProjectRoundInput{State: w.st, Events: events}).Get(ctx, nil)
+	return w.write(ctx, ActivityProjectRound, ProjectRoundInput{State: w.st, Events: events}, nil)
 }

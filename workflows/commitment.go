@@ -74,6 +74,7 @@ func reminderTiming(ctx workflow.Context) ogp.ReminderTiming {
 func CommitmentWorkflow(ctx workflow.Context, in CommitmentInput) (ogp.CommitmentState, error) {
 	w := &commitmentWorkflow{mu: workflow.NewMutex(ctx), maxEvents: in.MaxHistoryEvents, deliveries: deliveries{root: ctx}}
 	w.timing = reminderTiming(ctx)
+	w.local = localWrites(ctx)
 	if w.maxEvents <= 0 {
 		w.maxEvents = DefaultMaxHistoryEvents
 	}
@@ -243,9 +244,8 @@ func (w *commitmentWorkflow) project(ctx workflow.Context, events []ogp.Event) e
 	if len(events) == 0 {
 		return nil
 	}
-	actx := workflow.WithActivityOptions(ctx, activityOptions)
 	if err := w.notify(ctx, ogp.CommitmentEventNotifications(&w.st, events)); err != nil {
 		return err
 	}
-	return workflow.ExecuteActivity(actx, ActivityProjectCommitment, ProjectCommitmentInput{State: w.st, Events: events}).Get(ctx, nil)
+	return w.write(ctx, ActivityProjectCommitment, ProjectCommitmentInput{State: w.st, Events: events}, nil)
 }

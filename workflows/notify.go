@@ -2,8 +2,10 @@ package workflows
 
 import (
 	"errors"
+	"reflect"
 	"time"
 
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -41,6 +43,50 @@ type deliveries struct {
 	// handler or reminder that started them.
 	root     workflow.Context
 	inFlight int
+	// local runs the database writes (outbox, projections, gate checks) as
+	// local activities; decided once per run by localWrites.
+	local bool
+}
+
+// ChangeLocalWrites is the workflow.GetVersion change ID of running the
+// database writes that message handlers wait for as local activities
+// (version 1); runs recorded before it keep regular activities.
+const ChangeLocalWrites = "local-writes"
+
+// localWrites decides, once per run and at its start (like
+// reminderTiming), whether the run's database writes are local
+// activities. A regular activity costs two trips through the server's
+// task queues (schedule, dispatch to a poller, completion, a new
+// workflow task); an approval wrote the outbox and the projection one
+// after the other, so it waited for four of them while the bare update
+// waited for none. A local activity runs in the worker inside the same
+// workflow task, so the update answers as soon as the rows are written.
+// Retries and their unlimited policy are the same; a write that keeps
+// failing (database down) is retried with backoff by the SDK through
+// timers recorded in the history.
+func localWrites(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, ChangeLocalWrites, workflow.DefaultVersion, 1) == 1
+}
+
+// localActivityOptions are activityOptions for local activities: the same
+// timeout and the same retries without limit.
+var localActivityOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout: activityOptions.StartToCloseTimeout,
+	RetryPolicy:         activityOptions.RetryPolicy,
+}
+
+// write runs one of the short database activities (the outbox, a
+// projection, a gate check) as a local or regular activity by the run's
+// mode, and decodes its result into out (nil for none).
+func (d *deliveries) write(ctx workflow.Context, activity string, in any, out any) error {
+	if d.local {
+		arg, err := detached(in)
+		if err != nil {
+			return err
+		}
+		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localActivityOptions), activity, arg).Get(ctx, out)
+	}
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, activityOptions), activity, in).Get(ctx, out)
 }
 
 // idle says whether no delivery is running.
@@ -56,9 +102,8 @@ func (d *deliveries) notify(ctx workflow.Context, notes []ogp.Notification) erro
 	if len(notes) == 0 {
 		return nil
 	}
-	actx := workflow.WithActivityOptions(ctx, activityOptions)
 	var res NotifyResult
-	if err := workflow.ExecuteActivity(actx, ActivityNotify, NotifyInput{Notifications: notes}).Get(ctx, &res); err != nil {
+	if err := d.write(ctx, ActivityNotify, NotifyInput{Notifications: notes}, &res); err != nil {
 		return err
 	}
 	root := d.root
@@ -99,4 +144,23 @@ func failureReason(err error) string {
 		return "timed out: " + timeout.Error()
 	}
 	return err.Error()
+}
+
+// detached is a copy of in made through the data converter, as a regular
+// activity's argument would be. The SDK hands a local activity its
+// arguments as they are, so without the copy the activity would share the
+// workflow's maps and slices (a write to them would change the workflow's
+// state behind its back) and see other types than a regular activity does
+// (an int in an event payload, not a JSON number).
+func detached(in any) (any, error) {
+	dc := converter.GetDefaultDataConverter()
+	p, err := dc.ToPayload(in)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError("encode activity input: "+err.Error(), "invalid_input", err)
+	}
+	v := reflect.New(reflect.TypeOf(in))
+	if err := dc.FromPayload(p, v.Interface()); err != nil {
+		return nil, temporal.NewNonRetryableApplicationError("decode activity input: "+err.Error(), "invalid_input", err)
+	}
+	return v.Elem().Interface(), nil
 }

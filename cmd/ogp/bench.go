@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -19,7 +20,7 @@ import (
 func newBenchCmd(root *app.Config) *cobra.Command {
 	cfg := bench.DefaultConfig()
 	var asJSON, smoke bool
-	var only string
+	var only, cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure the product next to bare Temporal: latency, throughput, scale at rest, reminder lateness, reads",
@@ -53,6 +54,19 @@ reads. --smoke uses tiny sizes (every section in seconds) for sizes not given.`,
 				}
 				cfg.DatabaseURL = root.DatabaseURL
 			}
+			if cpuProfile != "" {
+				// The fresh stack runs in this process, so the profile shows
+				// where the server, the worker and the API spend their time.
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer func() { _ = f.Close() }()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			cfg.Log = app.NewLogger(os.Stderr, logLevel(cmd, root.LogLevel), root.LogFormat)
 			cfg.Progress = cmd.ErrOrStderr()
 			rep, err := bench.Run(cmd.Context(), cfg)
@@ -78,6 +92,7 @@ reads. --smoke uses tiny sizes (every section in seconds) for sizes not given.`,
 	f.IntVar(&cfg.PID, "pid", 0, "the running stack's process id, for its memory and CPU")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	f.BoolVar(&smoke, "smoke", false, "tiny sizes for every size not given")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	f.StringVar(&only, "only", "", "comma-separated sections to run: "+strings.Join(bench.Sections, ","))
 	f.IntVar(&cfg.Plans, "plans", cfg.Plans, "scale: plans in implementation")
 	f.IntVar(&cfg.Milestones, "milestones", cfg.Milestones, "scale: milestones per plan")
