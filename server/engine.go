@@ -64,7 +64,7 @@ func (t *TemporalEngine) StartPlan(ctx context.Context, in ogp.NewPlan) error {
 		TaskQueue:                t.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-	}, ogp.WorkflowActionPlan, workflows.ActionPlanInput{Plan: &in})
+	}, ogp.WorkflowActionPlan, workflows.ActionPlanInput{Plan: &in, Projected: true})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		// A retried create of a plan whose workflow has already finished.

@@ -66,7 +66,13 @@ func ActionPlanWorkflow(ctx workflow.Context, in ActionPlanInput) (ogp.PlanState
 		return ogp.PlanState{}, err
 	}
 	if len(opening) > 0 {
-		if err := w.locked(ctx, func() error { return w.project(ctx, opening) }); err != nil {
+		err := w.locked(ctx, func() error {
+			if in.Projected {
+				return w.notify(ctx, ogp.EventNotifications(&w.st, opening))
+			}
+			return w.project(ctx, opening)
+		})
+		if err != nil {
 			return ogp.PlanState{}, err
 		}
 	}

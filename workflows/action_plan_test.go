@@ -792,3 +792,42 @@ func TestImplementationEndsWithThePlansPeriod(t *testing.T) {
 		t.Errorf("%d implementation_ended notifications, want 1 (to the coordinator)", n)
 	}
 }
+
+// TestProjectedStartOnlyNotifies: a run started with Projected (the API
+// wrote the opening projection) sends the same opening notifications as
+// one started without it, but does not write the opening rows again.
+// Later changes are projected either way.
+func TestProjectedStartOnlyNotifies(t *testing.T) {
+	opening := map[bool]int{}
+	for _, projected := range []bool{false, true} {
+		t.Run(fmt.Sprintf("projected=%v", projected), func(t *testing.T) {
+			h := newHarness(t)
+			var atStart int
+			h.env.RegisterDelayedCallback(func() {
+				h.store.mu.Lock()
+				defer h.store.mu.Unlock()
+				atStart = h.store.projections
+				for _, c := range h.store.notifyCalls {
+					opening[projected] += len(c.Notifications)
+				}
+			}, time.Second)
+			h.at = time.Second
+			h.addApprovers()
+			h.cancelLater()
+			_ = h.run(ActionPlanInput{Plan: ptr(newPlan()), Projected: projected})
+			want := 1
+			if projected {
+				want = 0
+			}
+			if atStart != want {
+				t.Errorf("%d projections of the opening, want %d", atStart, want)
+			}
+			if h.store.projections <= atStart {
+				t.Errorf("members added but nothing projected after the opening (%d projections)", h.store.projections)
+			}
+		})
+	}
+	if opening[true] != opening[false] {
+		t.Errorf("opening notifications: %d with Projected, %d without", opening[true], opening[false])
+	}
+}

@@ -34,6 +34,12 @@ const DefaultMaxHistoryEvents = 2000
 type ActionPlanInput struct {
 	Plan  *ogp.NewPlan   `json:"plan,omitempty"`
 	State *ogp.PlanState `json:"state,omitempty"`
+	// Projected says the caller wrote the opening projection of Plan
+	// before starting the run (the API does, so a new plan reads complete
+	// at once): the run then only sends the opening notifications instead
+	// of writing the same rows again. Runs started without it (and every
+	// history recorded before it existed) write the projection themselves.
+	Projected bool `json:"projected,omitempty"`
 	// MaxHistoryEvents overrides DefaultMaxHistoryEvents (tests use a
 	// small value to exercise continue-as-new).
 	MaxHistoryEvents int `json:"max_history_events,omitempty"`
