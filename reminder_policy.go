@@ -191,11 +191,11 @@ func SpreadOffset(spread time.Duration, kind string, ids ...int64) time.Duration
 		return 0
 	}
 	h := fnv.New64a()
-	h.Write([]byte(kind))
+	_, _ = h.Write([]byte(kind)) // a hash.Hash never fails a write
 	var b [8]byte
 	for _, id := range ids {
 		binary.BigEndian.PutUint64(b[:], uint64(id))
-		h.Write(b[:])
+		_, _ = h.Write(b[:])
 	}
 	x := fmix64(h.Sum64())
 	if n := uint64(spread / time.Millisecond); n > 0 {
