@@ -112,14 +112,13 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		}
 		dialect = DialectSQLite
 		dialector = sqlite.New(sqlite.Config{DriverName: "sqlite", DSN: sqliteDSN(url)})
-		// SQLite compiles every statement it is given: without a cache,
-		// parsing was a sixth of the dev stack's CPU while creating plans
-		// (ogp bench --cpuprofile). GORM keeps each distinct statement
-		// prepared (least recently used dropped past the limit). The
-		// PostgreSQL driver (pgx) already caches prepared statements per
-		// connection, so it needs no second cache.
-		cfg.PrepareStmt = true
-		cfg.PrepareStmtMaxSize = 1000
+		// No GORM PrepareStmt here, although SQLite parses every statement
+		// anew (a sixth of the dev stack's CPU while creating plans): GORM
+		// prepares a statement not yet cached outside the caller's
+		// transaction, on a connection from the pool, while a transaction
+		// needing the same statement waits for that preparation. With the
+		// one connection it deadlocks until the context ends (seen in ogp
+		// bench as projections timing out after 10 s).
 	}
 
 	g, err := gorm.Open(dialector, cfg)
