@@ -74,6 +74,11 @@ type Config struct {
 	// mode, where the one worker is the only candidate anyway, and the
 	// SDK's 5 s for `ogp worker`).
 	WorkerStickyTimeout time.Duration
+	// MemoryLimit is the Go runtime's soft memory limit (OGP_MEMORY_LIMIT,
+	// e.g. "800MiB", or "off"); empty means DefaultDevMemoryLimit for `ogp
+	// dev` and `ogp bench`, none for `ogp server` and `ogp worker`.
+	// GOMEMLIMIT wins when set. See ApplyMemoryLimit.
+	MemoryLimit string
 	// Out receives what is printed for people (the admin token, the
 	// addresses); Log is the structured log.
 	Out io.Writer
