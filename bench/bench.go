@@ -93,10 +93,30 @@ type Config struct {
 	Spread string
 	// Only runs these sections (all when empty).
 	Only []string
+	// Tuning holds the fresh dev stack's settings (durability, worker
+	// pollers, cache, activity slots, sticky timeout), so each can be
+	// measured; everything else about the stack is the bench's.
+	Tuning StackTuning
+	// MemProfile is a file for a heap profile of the fresh stack at rest
+	// (section 4, after the idle window); empty: none.
+	MemProfile string
 
 	// Progress receives a line per phase (nil: none); Log the stack's logs.
 	Progress io.Writer
 	Log      *slog.Logger
+}
+
+// StackTuning are the settings of a fresh dev stack a run can change
+// (app.Config's fields of the same names; zero values are the defaults).
+type StackTuning struct {
+	Durability          string
+	WorkerPollers       int
+	WorkerCacheSize     int
+	WorkerActivities    int
+	WorkerStickyTimeout time.Duration
+	// MemoryLimitMiB is the process's soft memory limit (set by the
+	// caller, reported only; 0: none).
+	MemoryLimitMiB int64
 }
 
 // DefaultConfig has the issue's sizes.
@@ -340,7 +360,10 @@ func (b *bencher) connect(ctx context.Context) (func(), error) {
 		_, _ = rand.Read(token)
 		b.adminToken = "ogp_bench_" + hex.EncodeToString(token)
 		b.progress("starting a dev stack in %s", dir)
-		cfg := app.Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", AdminToken: b.adminToken, Out: io.Discard, Log: b.cfg.Log}
+		t := b.cfg.Tuning
+		cfg := app.Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", AdminToken: b.adminToken, Out: io.Discard, Log: b.cfg.Log,
+			Durability: t.Durability, WorkerPollers: t.WorkerPollers, WorkerCacheSize: t.WorkerCacheSize,
+			WorkerActivities: t.WorkerActivities, WorkerStickyTimeout: t.WorkerStickyTimeout}
 		var st *app.Stack
 		for attempt := 0; ; attempt++ {
 			if cfg.TemporalPort, err = devserver.FreePort(); err != nil {
@@ -397,8 +420,11 @@ func (b *bencher) connect(ctx context.Context) (func(), error) {
 
 func (b *bencher) describeStack() string {
 	if b.self != nil {
-		return fmt.Sprintf("fresh `ogp dev` stack started by the bench in this process (SQLite in %s, Temporal at %s, API at http://%s)",
-			b.dataDir, b.self.TemporalAddress, b.self.HTTPAddr)
+		t := b.cfg.Tuning
+		return fmt.Sprintf("fresh `ogp dev` stack started by the bench in this process (SQLite in %s, Temporal at %s, API at http://%s); "+
+			"durability %s, worker pollers %s, cache %s, activities %s, sticky timeout %s, memory limit %s MiB",
+			b.dataDir, b.self.TemporalAddress, b.self.HTTPAddr, orDefault(t.Durability), orDefault(t.WorkerPollers),
+			orDefault(t.WorkerCacheSize), orDefault(t.WorkerActivities), orDefault(t.WorkerStickyTimeout), orDefault(t.MemoryLimitMiB))
 	}
 	return fmt.Sprintf("running stack at %s (Temporal at %s, namespace %s)", b.cfg.URL, b.cfg.Temporal, b.cfg.Namespace)
 }
@@ -433,3 +459,12 @@ func (h warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
 }
 func (h warnOnly) WithAttrs(as []slog.Attr) slog.Handler { return warnOnly{h.Handler.WithAttrs(as)} }
 func (h warnOnly) WithGroup(n string) slog.Handler       { return warnOnly{h.Handler.WithGroup(n)} }
+
+// orDefault shows a setting as given, or "default" for its zero value.
+func orDefault[T comparable](v T) string {
+	var zero T
+	if v == zero {
+		return "default"
+	}
+	return fmt.Sprint(v)
+}

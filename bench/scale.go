@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/ogplocal/ogp"
@@ -177,6 +179,11 @@ func (b *bencher) scale(ctx context.Context, c cast) (*ScaleReport, error) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		out.Memory.GoHeapInUse, out.Memory.GoRuntimeSys = mb(int64(ms.HeapInuse)), mb(int64(ms.Sys))
+		if b.cfg.MemProfile != "" {
+			if err := writeHeapProfile(b.cfg.MemProfile); err != nil {
+				return nil, err
+			}
+		}
 	}
 
 	b.progress("scale: describing workflow histories")
@@ -184,6 +191,21 @@ func (b *bencher) scale(ctx context.Context, c cast) (*ScaleReport, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// writeHeapProfile writes what the stack holds at rest (after a
+// collection), for go tool pprof.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("memory profile: %w", err)
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("memory profile: %w", err)
+	}
+	return f.Close()
 }
 
 // statPID is the process whose memory and CPU are measured: this one (0)

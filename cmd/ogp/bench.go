@@ -40,6 +40,15 @@ reads. --smoke uses tiny sizes (every section in seconds) for sizes not given.`,
 			if smoke {
 				applySmoke(&cfg, cmd.Flags())
 			}
+			if cfg.URL == "" {
+				// The fresh stack runs in this process: give it the limit
+				// `ogp dev` would have.
+				lim, err := app.ApplyMemoryLimit(root.MemoryLimit, true)
+				if err != nil {
+					return err
+				}
+				cfg.Tuning.MemoryLimitMiB = lim >> 20
+			}
 			if only != "" {
 				cfg.Only = strings.Split(only, ",")
 			}
@@ -67,6 +76,8 @@ reads. --smoke uses tiny sizes (every section in seconds) for sizes not given.`,
 				}
 				defer pprof.StopCPUProfile()
 			}
+			cfg.Tuning.Durability, cfg.Tuning.WorkerPollers, cfg.Tuning.WorkerCacheSize = root.Durability, root.WorkerPollers, root.WorkerCacheSize
+			cfg.Tuning.WorkerActivities, cfg.Tuning.WorkerStickyTimeout = root.WorkerActivities, root.WorkerStickyTimeout
 			cfg.Log = app.NewLogger(os.Stderr, logLevel(cmd, root.LogLevel), root.LogFormat)
 			cfg.Progress = cmd.ErrOrStderr()
 			rep, err := bench.Run(cmd.Context(), cfg)
@@ -92,6 +103,7 @@ reads. --smoke uses tiny sizes (every section in seconds) for sizes not given.`,
 	f.IntVar(&cfg.PID, "pid", 0, "the running stack's process id, for its memory and CPU")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	f.BoolVar(&smoke, "smoke", false, "tiny sizes for every size not given")
+	f.StringVar(&cfg.MemProfile, "memprofile", "", "write a heap profile of the fresh stack at rest (scale section) to this file")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	f.StringVar(&only, "only", "", "comma-separated sections to run: "+strings.Join(bench.Sections, ","))
 	f.IntVar(&cfg.Plans, "plans", cfg.Plans, "scale: plans in implementation")
