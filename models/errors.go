@@ -2,8 +2,11 @@ package models
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -23,7 +26,35 @@ var (
 	// missing required value, a CHECK constraint, or a reference to a row
 	// that does not exist.
 	ErrInvalid = errors.New("invalid")
+	// ErrUnavailable means the database could not be reached or dropped
+	// the connection (a restart, a failover): the same request can succeed
+	// once it is back.
+	ErrUnavailable = errors.New("database unavailable")
 )
+
+// Unavailable says whether err means the database is unreachable rather
+// than that the request is wrong: no connection could be made, the
+// connection broke, or the server is shutting down or starting up.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrUnavailable) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// Class 08: connection exceptions; 57P01-57P03: admin shutdown,
+		// crash shutdown, cannot connect now (starting up).
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var oe *net.OpError
+	return errors.As(err, &oe)
+}
 
 // SQLite extended result codes (https://www.sqlite.org/rescode.html). GORM's
 // SQLite translator only understands mattn/go-sqlite3's error type, so
@@ -65,6 +96,8 @@ func classify(err error) error {
 		errors.Is(err, gorm.ErrForeignKeyViolated),
 		errors.Is(err, gorm.ErrCheckConstraintViolated):
 		return ErrInvalid
+	case Unavailable(err):
+		return ErrUnavailable
 	}
 	var se *msqlite.Error
 	if errors.As(err, &se) {

@@ -117,6 +117,8 @@ func toDomain(err error) *ogp.Error {
 		return ogp.Errorf(ogp.EConflict, "step_content_locked", "%v", err)
 	case errors.Is(err, models.ErrInvalid):
 		return ogp.Errorf(ogp.EUnprocessable, "invalid", "the database refused the values given")
+	case models.Unavailable(err):
+		return ogp.Errorf(ogp.EUnavailable, "database_unavailable", "the database is unavailable; retry later with the same Idempotency-Key")
 	}
 	return &ogp.Error{Kind: ogp.EInternal, Code: "internal", Message: err.Error()}
 }
