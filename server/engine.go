@@ -59,12 +59,18 @@ var _ Engine = (*TemporalEngine)(nil)
 
 // StartPlan implements Engine.
 func (t *TemporalEngine) StartPlan(ctx context.Context, in ogp.NewPlan) error {
-	_, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       ogp.ActionPlanWorkflowID(in.PlanID),
-		TaskQueue:                t.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-	}, ogp.WorkflowActionPlan, workflows.ActionPlanInput{Plan: &in, Projected: true})
+	err := t.guard(ctx, func(ctx context.Context) error {
+		_, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID:                       ogp.ActionPlanWorkflowID(in.PlanID),
+			TaskQueue:                t.TaskQueue,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		}, ogp.WorkflowActionPlan, workflows.ActionPlanInput{Plan: &in, Projected: true})
+		return err
+	})
+	if isEngineDown(err) {
+		return err
+	}
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		// A retried create of a plan whose workflow has already finished.
@@ -78,17 +84,20 @@ func (t *TemporalEngine) StartPlan(ctx context.Context, in ogp.NewPlan) error {
 
 // Update implements Engine.
 func (t *TemporalEngine) Update(ctx context.Context, planID int64, name, updateID string, arg any) (ogp.PlanState, error) {
-	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   ogp.ActionPlanWorkflowID(planID),
-		UpdateID:     updateID,
-		UpdateName:   name,
-		Args:         []any{arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
 	var st ogp.PlanState
-	if err == nil {
-		err = h.Get(ctx, &st)
-	}
+	err := t.guard(ctx, func(ctx context.Context) error {
+		h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID:   ogp.ActionPlanWorkflowID(planID),
+			UpdateID:     updateID,
+			UpdateName:   name,
+			Args:         []any{arg},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = h.Get(ctx, &st)
+		}
+		return err
+	})
 	if err != nil {
 		return ogp.PlanState{}, engineError(err)
 	}
@@ -97,17 +106,20 @@ func (t *TemporalEngine) Update(ctx context.Context, planID int64, name, updateI
 
 // UpdateCommitment implements Engine.
 func (t *TemporalEngine) UpdateCommitment(ctx context.Context, commitmentID int64, name, updateID string, arg any) (ogp.CommitmentState, error) {
-	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   ogp.CommitmentWorkflowID(commitmentID),
-		UpdateID:     updateID,
-		UpdateName:   name,
-		Args:         []any{arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
 	var st ogp.CommitmentState
-	if err == nil {
-		err = h.Get(ctx, &st)
-	}
+	err := t.guard(ctx, func(ctx context.Context) error {
+		h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID:   ogp.CommitmentWorkflowID(commitmentID),
+			UpdateID:     updateID,
+			UpdateName:   name,
+			Args:         []any{arg},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = h.Get(ctx, &st)
+		}
+		return err
+	})
 	if err != nil {
 		var nf *serviceerror.NotFound
 		if workflows.DomainError(err) == nil && errors.As(err, &nf) {
@@ -127,12 +139,18 @@ func errImplementationNotStarted(commitmentID int64) error {
 
 // StartRound implements Engine.
 func (t *TemporalEngine) StartRound(ctx context.Context, in ogp.RoundStart) error {
-	_, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       ogp.AssessmentRoundWorkflowID(in.RoundID),
-		TaskQueue:                t.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-	}, ogp.WorkflowAssessmentRound, workflows.RoundInput{Start: &in})
+	err := t.guard(ctx, func(ctx context.Context) error {
+		_, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID:                       ogp.AssessmentRoundWorkflowID(in.RoundID),
+			TaskQueue:                t.TaskQueue,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		}, ogp.WorkflowAssessmentRound, workflows.RoundInput{Start: &in})
+		return err
+	})
+	if isEngineDown(err) {
+		return err
+	}
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil
@@ -145,17 +163,20 @@ func (t *TemporalEngine) StartRound(ctx context.Context, in ogp.RoundStart) erro
 
 // UpdateRound implements Engine.
 func (t *TemporalEngine) UpdateRound(ctx context.Context, roundID int64, name, updateID string, arg any) (ogp.AssessmentRoundState, error) {
-	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   ogp.AssessmentRoundWorkflowID(roundID),
-		UpdateID:     updateID,
-		UpdateName:   name,
-		Args:         []any{arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
 	var st ogp.AssessmentRoundState
-	if err == nil {
-		err = h.Get(ctx, &st)
-	}
+	err := t.guard(ctx, func(ctx context.Context) error {
+		h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID:   ogp.AssessmentRoundWorkflowID(roundID),
+			UpdateID:     updateID,
+			UpdateName:   name,
+			Args:         []any{arg},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = h.Get(ctx, &st)
+		}
+		return err
+	})
 	if err != nil {
 		var nf *serviceerror.NotFound
 		if workflows.DomainError(err) == nil && errors.As(err, &nf) {
@@ -200,8 +221,67 @@ func (t *TemporalEngine) Ping(ctx context.Context) error {
 	return err
 }
 
+// How long a call waits on the engine. Past engineCheckAfter without an
+// answer, the engine's health is checked (then every engineCheckEvery):
+// a frontend that does not answer ends the call at once with 503
+// engine_unavailable, where the SDK would otherwise retry until its own
+// deadline (a minute). engineCallTimeout bounds the whole call (503
+// engine_timeout). Variables for the tests.
+var (
+	engineCheckAfter   = 2 * time.Second
+	engineCheckEvery   = 2 * time.Second
+	engineCheckTimeout = 2 * time.Second
+	engineCallTimeout  = 45 * time.Second
+)
+
+// engineDown is why guard gave up on a call: the engine's health check
+// failed.
+type engineDown struct{ err error }
+
+func (e *engineDown) Error() string { return "the workflow engine is unreachable: " + e.err.Error() }
+func (e *engineDown) Unwrap() error { return e.err }
+
+func isEngineDown(err error) bool {
+	var down *engineDown
+	return errors.As(err, &down)
+}
+
+// guard runs call, bounded by engineCallTimeout, and gives it up with an
+// engine failure (503) as soon as the engine stops answering its health
+// check. A call answered within engineCheckAfter costs no health check.
+func (t *TemporalEngine) guard(ctx context.Context, call func(ctx context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, engineCallTimeout)
+	defer cancel()
+	callCtx, cancelCall := context.WithCancelCause(ctx)
+	defer cancelCall(nil)
+	done := make(chan error, 1)
+	go func() { done <- call(callCtx) }()
+	check := time.NewTimer(engineCheckAfter)
+	defer check.Stop()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-check.C:
+			pctx, pcancel := context.WithTimeout(ctx, engineCheckTimeout)
+			err := t.Ping(pctx)
+			pcancel()
+			if err != nil && ctx.Err() == nil {
+				down := &engineDown{err}
+				cancelCall(down)
+				<-done
+				return &engineFailure{down}
+			}
+			check.Reset(engineCheckEvery)
+		}
+	}
+}
+
 // engineError turns what Temporal returned into a domain error.
 func engineError(err error) error {
+	if isEngineDown(err) {
+		return err
+	}
 	if de := workflows.DomainError(err); de != nil {
 		return de
 	}
