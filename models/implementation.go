@@ -601,23 +601,35 @@ func insertReports(tx *gorm.DB, commitmentID int64, reports []ProgressReportReco
 }
 
 // insertCommitmentEvents adds the events not stored yet (see
-// insertDecisions).
+// insertDecisions), and replaces a stored event whose key comes back with
+// other content: the workflow writes its projection as a local activity,
+// so a workflow task that wrote and then failed (its worker killed, the
+// server gone) is run again, possibly handling its timers and messages in
+// another order; the history keeps the later run, and so must the trail
+// (see sameEvent).
 func insertCommitmentEvents(tx *gorm.DB, commitmentID int64, events []CommitmentEventRecord) error {
 	if len(events) == 0 {
 		return nil
 	}
-	var stored []string
-	if err := tx.Model(&CommitmentEventRecord{}).Where("commitment_id = ?", commitmentID).Pluck("event_key", &stored).Error; err != nil {
+	var stored []CommitmentEventRecord
+	if err := tx.Select("event_key", "kind", "actor_id", "payload", "occurred_at").Where("commitment_id = ?", commitmentID).Find(&stored).Error; err != nil {
 		return err
 	}
-	have := make(map[string]bool, len(stored))
-	for _, k := range stored {
-		have[k] = true
+	have := make(map[string]CommitmentEventRecord, len(stored))
+	for _, e := range stored {
+		have[e.EventKey] = e
 	}
 	var missing []CommitmentEventRecord
 	for _, e := range events {
-		if !have[e.EventKey] {
+		old, ok := have[e.EventKey]
+		switch {
+		case !ok:
 			missing = append(missing, e)
+		case !sameEvent(old.Kind, e.Kind, old.ActorID, e.ActorID, old.Payload, e.Payload, old.OccurredAt, e.OccurredAt):
+			if err := tx.Model(&CommitmentEventRecord{}).Where("event_key = ?", e.EventKey).
+				Updates(eventChanges(e.Seq, e.Kind, e.ActorID, e.Payload, e.OccurredAt)).Error; err != nil {
+				return err
+			}
 		}
 	}
 	if len(missing) == 0 {
@@ -630,6 +642,25 @@ func insertCommitmentEvents(tx *gorm.DB, commitmentID int64, events []Commitment
 		Columns:   []clause.Column{{Name: "event_key"}},
 		DoNothing: true,
 	}).CreateInBatches(&missing, insertBatch).Error
+}
+
+// eventChanges are the columns that replace a stored event's.
+func eventChanges(seq int64, kind string, actor *int64, payload string, at time.Time) map[string]any {
+	out := map[string]any{"seq": seq, "kind": kind, "actor_id": actor, "payload": payload}
+	if !at.IsZero() {
+		out["occurred_at"] = at
+	}
+	return out
+}
+
+// sameEvent says whether a stored event (the old values) is the one
+// projected again (the new ones). Times are compared to the microsecond,
+// PostgreSQL's precision (a zero new time, "the insert time", matches
+// any); payloads are JSON written by the same encoder.
+func sameEvent(oldKind, newKind string, oldActor, newActor *int64, oldPayload, newPayload string, oldAt, newAt time.Time) bool {
+	sameActor := (oldActor == nil) == (newActor == nil) && (oldActor == nil || *oldActor == *newActor)
+	sameTime := newAt.IsZero() || oldAt.Truncate(time.Microsecond).Equal(newAt.Truncate(time.Microsecond))
+	return oldKind == newKind && sameActor && oldPayload == newPayload && sameTime
 }
 
 // CommitmentEvents reads a commitment's audit trail, oldest first.

@@ -281,7 +281,9 @@ func insertDecisions(tx *gorm.DB, planID int64, decisions []Decision) error {
 	}).CreateInBatches(&missing, insertBatch).Error
 }
 
-// insertEvents adds the events not stored yet (see insertDecisions).
+// insertEvents adds the events not stored yet (see insertDecisions), and
+// replaces a stored event whose key comes back with other content, as
+// insertCommitmentEvents does and for the same reason.
 func insertEvents(tx *gorm.DB, events []AuditEvent) error {
 	var missing []AuditEvent
 	for start := 0; start < len(events); start += inListChunk {
@@ -290,17 +292,27 @@ func insertEvents(tx *gorm.DB, events []AuditEvent) error {
 		for i, e := range chunk {
 			keys[i] = e.EventKey
 		}
-		var stored []string
-		if err := tx.Model(&AuditEvent{}).Where("event_key IN ?", keys).Pluck("event_key", &stored).Error; err != nil {
+		var stored []AuditEvent
+		if err := tx.Select("event_key", "kind", "actor_id", "step_number", "payload", "occurred_at").
+			Where("event_key IN ?", keys).Find(&stored).Error; err != nil {
 			return err
 		}
-		have := make(map[string]bool, len(stored))
-		for _, k := range stored {
-			have[k] = true
+		have := make(map[string]AuditEvent, len(stored))
+		for _, e := range stored {
+			have[e.EventKey] = e
 		}
 		for _, e := range chunk {
-			if !have[e.EventKey] {
+			old, ok := have[e.EventKey]
+			switch {
+			case !ok:
 				missing = append(missing, e)
+			case !sameEvent(old.Kind, e.Kind, old.ActorID, e.ActorID, old.Payload, e.Payload, old.OccurredAt, e.OccurredAt) ||
+				(old.StepNumber == nil) != (e.StepNumber == nil) || (old.StepNumber != nil && *old.StepNumber != *e.StepNumber):
+				changes := eventChanges(e.Seq, e.Kind, e.ActorID, e.Payload, e.OccurredAt)
+				changes["step_number"] = e.StepNumber
+				if err := tx.Model(&AuditEvent{}).Where("event_key = ?", e.EventKey).Updates(changes).Error; err != nil {
+					return err
+				}
 			}
 		}
 	}
