@@ -85,7 +85,8 @@ func AccountLinkWorkflow(ctx workflow.Context, in AccountLinkInput) error {
 	if err != nil {
 		return temporal.NewNonRetryableApplicationError(err.Error(), "invalid_account_link", nil)
 	}
-	d := deliveries{root: ctx, local: localWrites(ctx)}
+	d := deliveries{root: ctx}
+	d.local, d.durableReminders = localWrites(ctx)
 	if err := d.notify(ctx, []ogp.Notification{note}); err != nil {
 		return err
 	}

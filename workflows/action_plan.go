@@ -49,7 +49,7 @@ type planWorkflow struct {
 func ActionPlanWorkflow(ctx workflow.Context, in ActionPlanInput) (ogp.PlanState, error) {
 	w := &planWorkflow{mu: workflow.NewMutex(ctx), maxEvents: in.MaxHistoryEvents, deliveries: deliveries{root: ctx}}
 	w.timing = reminderTiming(ctx)
-	w.local = localWrites(ctx)
+	w.local, w.durableReminders = localWrites(ctx)
 	if w.maxEvents <= 0 {
 		w.maxEvents = DefaultMaxHistoryEvents
 	}
@@ -190,7 +190,7 @@ func (w *planWorkflow) remind(ctx workflow.Context) error {
 		return nil
 	}
 	r, events := w.st.ApplyReminder(now)
-	if err := w.notify(ctx, ogp.ReminderNotifications(&w.st, r)); err != nil {
+	if err := w.remindNotify(ctx, ogp.ReminderNotifications(&w.st, r)); err != nil {
 		return err
 	}
 	return w.project(ctx, events)

@@ -88,7 +88,8 @@ type roundWorkflow struct {
 // durable timers that move the round on or remind whoever must act. The
 // workflow ends when the report is published or the round cancelled.
 func AssessmentRoundWorkflow(ctx workflow.Context, in RoundInput) (ogp.AssessmentRoundState, error) {
-	w := &roundWorkflow{mu: workflow.NewMutex(ctx), maxEvents: in.MaxHistoryEvents, deliveries: deliveries{root: ctx, local: localWrites(ctx)}}
+	w := &roundWorkflow{mu: workflow.NewMutex(ctx), maxEvents: in.MaxHistoryEvents, deliveries: deliveries{root: ctx}}
+	w.local, w.durableReminders = localWrites(ctx)
 	if w.maxEvents <= 0 {
 		w.maxEvents = DefaultMaxHistoryEvents
 	}
@@ -183,7 +184,7 @@ func (w *roundWorkflow) fire(ctx workflow.Context) error {
 	}
 	r, events := w.st.ApplyRoundTimer(now)
 	if r.Number > 0 {
-		if err := w.notify(ctx, ogp.RoundReminderNotifications(&w.st, r, now)); err != nil {
+		if err := w.remindNotify(ctx, ogp.RoundReminderNotifications(&w.st, r, now)); err != nil {
 			return err
 		}
 	}

@@ -74,7 +74,7 @@ func reminderTiming(ctx workflow.Context) ogp.ReminderTiming {
 func CommitmentWorkflow(ctx workflow.Context, in CommitmentInput) (ogp.CommitmentState, error) {
 	w := &commitmentWorkflow{mu: workflow.NewMutex(ctx), maxEvents: in.MaxHistoryEvents, deliveries: deliveries{root: ctx}}
 	w.timing = reminderTiming(ctx)
-	w.local = localWrites(ctx)
+	w.local, w.durableReminders = localWrites(ctx)
 	if w.maxEvents <= 0 {
 		w.maxEvents = DefaultMaxHistoryEvents
 	}
@@ -169,7 +169,7 @@ func (w *commitmentWorkflow) remind(ctx workflow.Context) error {
 	if r.Number == 0 {
 		return nil
 	}
-	if err := w.notify(ctx, ogp.MilestoneReminderNotifications(&w.st, r, now)); err != nil {
+	if err := w.remindNotify(ctx, ogp.MilestoneReminderNotifications(&w.st, r, now)); err != nil {
 		return err
 	}
 	return w.project(ctx, events)

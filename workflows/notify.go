@@ -46,6 +46,10 @@ type deliveries struct {
 	// local runs the database writes (outbox, projections, gate checks) as
 	// local activities; decided once per run by localWrites.
 	local bool
+	// durableReminders writes the notifications a timer sends (reminders)
+	// with a regular activity even when local is set; decided once per run
+	// by localWrites.
+	durableReminders bool
 }
 
 // ChangeLocalWrites is the workflow.GetVersion change ID of running the
@@ -64,8 +68,19 @@ const ChangeLocalWrites = "local-writes"
 // Retries and their unlimited policy are the same; a write that keeps
 // failing (database down) is retried with backoff by the SDK through
 // timers recorded in the history.
-func localWrites(ctx workflow.Context) bool {
-	return workflow.GetVersion(ctx, ChangeLocalWrites, workflow.DefaultVersion, 1) == 1
+//
+// Version 2 keeps them local except the notifications a timer sends (the
+// reminders). A local activity's writes are kept even when the workflow
+// task that ran it fails (its worker killed, the server unreachable), and
+// the task is then run again at a later time: a reminder chooses the
+// latest slot that has passed, so the retried task may send another one
+// than the first, and the first, never recorded in the history, would
+// still have reached its recipients. With a regular activity the reminder
+// is in the history before anyone hears it. Nobody waits on a reminder,
+// so the two extra trips cost no answer any latency.
+func localWrites(ctx workflow.Context) (local, durableReminders bool) {
+	v := workflow.GetVersion(ctx, ChangeLocalWrites, workflow.DefaultVersion, 2)
+	return v >= 1, v >= 2
 }
 
 // localActivityOptions are activityOptions for local activities: the same
@@ -79,7 +94,12 @@ var localActivityOptions = workflow.LocalActivityOptions{
 // projection, a gate check) as a local or regular activity by the run's
 // mode, and decodes its result into out (nil for none).
 func (d *deliveries) write(ctx workflow.Context, activity string, in any, out any) error {
-	if d.local {
+	return d.writeWith(ctx, d.local, activity, in, out)
+}
+
+// writeWith is write with the mode given.
+func (d *deliveries) writeWith(ctx workflow.Context, local bool, activity string, in any, out any) error {
+	if local {
 		arg, err := detached(in)
 		if err != nil {
 			return err
@@ -99,11 +119,21 @@ func (d *deliveries) idle() bool { return d.inFlight == 0 }
 // Notify's own failure is an error: a failed delivery is recorded, not
 // fatal.
 func (d *deliveries) notify(ctx workflow.Context, notes []ogp.Notification) error {
+	return d.notifyWith(ctx, d.local, notes)
+}
+
+// remindNotify is notify for the notifications a timer sends: see
+// localWrites.
+func (d *deliveries) remindNotify(ctx workflow.Context, notes []ogp.Notification) error {
+	return d.notifyWith(ctx, d.local && !d.durableReminders, notes)
+}
+
+func (d *deliveries) notifyWith(ctx workflow.Context, local bool, notes []ogp.Notification) error {
 	if len(notes) == 0 {
 		return nil
 	}
 	var res NotifyResult
-	if err := d.write(ctx, ActivityNotify, NotifyInput{Notifications: notes}, &res); err != nil {
+	if err := d.writeWith(ctx, local, ActivityNotify, NotifyInput{Notifications: notes}, &res); err != nil {
 		return err
 	}
 	root := d.root
