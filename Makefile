@@ -1,6 +1,9 @@
 # Makefile for github.com/ogplocal/ogp (GNU make).
 #
 #   make test           gofmt check, go vet, go test (PostgreSQL tests need OGP_TEST_DATABASE_URL)
+#   make test-cluster   the production shape with faults: Temporal cluster on PostgreSQL, ogp server and
+#                       two workers, kill -9 / Temporal / PostgreSQL restarts (scripts/cluster-test; restarts
+#                       the local PostgreSQL: CI only, or a machine of your own)
 #   make build          build bin/ogp
 #   make dev            run the all-in-one dev server (embedded Temporal on SQLite)
 #   make bench          ogp bench: the full benchmark on a fresh dev stack (BENCH_FLAGS="--smoke --json" ...)
@@ -21,7 +24,7 @@ FUZZ_TARGETS ?= ./server:FuzzParseJSON ./server:FuzzParseDate
 
 .DEFAULT_GOAL := build
 
-.PHONY: build dev bench test fmt-check vet lint workflowcheck fuzz clean screenshots
+.PHONY: build dev bench test test-cluster fmt-check vet lint workflowcheck fuzz clean screenshots
 
 build:
 	$(GO) build -o bin/ogp ./cmd/ogp
@@ -51,6 +54,11 @@ test: fmt-check vet
 		echo "PostgreSQL tests run against $$redacted"; \
 	fi
 	$(GO) test -count=1 -timeout 20m ./...
+
+# The cluster test is behind the build tag "cluster": vet it here too.
+test-cluster:
+	$(GO) vet -tags cluster ./clustertest
+	./scripts/cluster-test
 
 lint:
 	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...

@@ -1,6 +1,8 @@
 #!/bin/sh
 # One-shot Temporal schema setup for PostgreSQL, run in temporalio/admin-tools
-# by the temporal-schema compose service on every `docker compose up`.
+# by the temporal-schema compose service on every `docker compose up`, and by
+# scripts/cluster-test (make test-cluster) on that run's databases, with the
+# tool built from the same Temporal version and SCHEMA_ROOT in its module.
 #
 # Idempotent, and also the upgrade path: `create` ignores an existing
 # database, `setup-schema -v 0.0` skips a database that is already versioned,
