@@ -75,9 +75,8 @@ type Config struct {
 	// SDK's 5 s for `ogp worker`).
 	WorkerStickyTimeout time.Duration
 	// MemoryLimit is the Go runtime's soft memory limit (OGP_MEMORY_LIMIT,
-	// e.g. "800MiB", or "off"); empty means DefaultDevMemoryLimit for `ogp
-	// dev` and `ogp bench`, none for `ogp server` and `ogp worker`.
-	// GOMEMLIMIT wins when set. See ApplyMemoryLimit.
+	// e.g. "800MiB", or "off"); empty means none. GOMEMLIMIT wins when
+	// set. See ApplyMemoryLimit.
 	MemoryLimit string
 	// Out receives what is printed for people (the admin token, the
 	// addresses); Log is the structured log.
@@ -129,8 +128,15 @@ const (
 	// DefaultWorkerPollers: measured against the SDK's 2 with 1,000 timers
 	// firing at once (devserver/timers_bench_test.go).
 	DefaultWorkerPollers = 8
-	// DefaultWorkerCacheSize is the SDK's own default.
-	DefaultWorkerCacheSize = 10000
+	// DefaultWorkerCacheSize: each cached workflow keeps its coroutines
+	// (goroutines and their stacks) and state in memory. With the SDK's
+	// 10,000, the dev stack holding 1,000 plans in implementation (6,000
+	// workflows, all waiting on timers) was 1.1-1.2 GB resident; with
+	// 1,000 it is 670 MB, its live heap halved, seeding got faster and read
+	// latency steadier (ogp bench; BENCHMARKS.md). A workflow evicted from
+	// the cache replays its history on its next task: a few milliseconds
+	// for a plan, once.
+	DefaultWorkerCacheSize = 1000
 	// DefaultWorkerActivities is the SDK's own default.
 	DefaultWorkerActivities = 1000
 	// DefaultDevStickyTimeout: with the SDK's 5 s, a herd of workflow tasks

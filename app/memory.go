@@ -9,17 +9,6 @@ import (
 	"strings"
 )
 
-// DefaultDevMemoryLimit is the soft memory limit of `ogp dev` (and of the
-// stack `ogp bench` starts) when neither OGP_MEMORY_LIMIT nor GOMEMLIMIT
-// says otherwise. The Go runtime lets the heap grow to twice what is live
-// before collecting; the dev stack with 1,000 plans in implementation
-// holds about 450 MB live, so it reached 1.2 GB resident. With this limit
-// the collector works harder past 800 MiB instead: measured with ogp
-// bench, 870 MB resident and idle CPU from 1.5% to 2.2% of a core (600
-// MiB gave 690 MB but 4.6%). It is a target, not a cap: a stack that
-// needs more live memory gets it.
-const DefaultDevMemoryLimit = 800 << 20
-
 // ParseMemoryLimit reads a memory size the way GOMEMLIMIT does: a
 // non-negative integer of bytes with an optional unit (B, KiB, MiB, GiB,
 // TiB), or "off" for no limit (returned as math.MaxInt64).
@@ -50,24 +39,26 @@ func ParseMemoryLimit(s string) (int64, error) {
 }
 
 // ApplyMemoryLimit sets the Go runtime's soft memory limit from
-// OGP_MEMORY_LIMIT (limit; empty: dev's default for dev, none otherwise).
-// GOMEMLIMIT, read by the runtime itself, wins when it is set. It returns
-// the limit in force, or 0 when there is none.
-func ApplyMemoryLimit(limit string, dev bool) (int64, error) {
+// OGP_MEMORY_LIMIT (empty: none). Past the limit the collector works
+// harder instead of letting the heap grow to twice what is live; it is a
+// target, not a cap, and a limit close to what is live costs CPU (ogp
+// bench with 1,000 plans: 600 MiB gave 690 MB resident but tripled idle
+// CPU and doubled read latency at the 99th percentile). GOMEMLIMIT, read
+// by the runtime itself, wins when set. It returns the limit in force, or
+// 0 when there is none.
+func ApplyMemoryLimit(limit string) (int64, error) {
 	if os.Getenv("GOMEMLIMIT") != "" {
-		return debug.SetMemoryLimit(-1), nil
-	}
-	var n int64
-	switch {
-	case limit != "":
-		var err error
-		if n, err = ParseMemoryLimit(limit); err != nil {
-			return 0, fmt.Errorf("OGP_MEMORY_LIMIT: %w", err)
+		if n := debug.SetMemoryLimit(-1); n != math.MaxInt64 {
+			return n, nil
 		}
-	case dev:
-		n = DefaultDevMemoryLimit
-	default:
 		return 0, nil
+	}
+	if limit == "" {
+		return 0, nil
+	}
+	n, err := ParseMemoryLimit(limit)
+	if err != nil {
+		return 0, fmt.Errorf("OGP_MEMORY_LIMIT: %w", err)
 	}
 	debug.SetMemoryLimit(n)
 	if n == math.MaxInt64 {

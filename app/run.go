@@ -143,6 +143,10 @@ func StartDev(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			st.Stop(context.Background())
 		}
 	}()
+	// The embedded server's own system workers are SDK workers too, and
+	// the first worker of the process fixes the shared workflow cache's
+	// size: set it before the server starts, or the setting is ignored.
+	sdkworker.SetStickyWorkflowCacheSize(cfg.workerCacheSize())
 	st.temporal, err = devserver.Start(ctx, devserver.Config{
 		DatabaseFile: filepath.Join(cfg.DataDir, "temporal.db"),
 		FrontendPort: cfg.TemporalPort,

@@ -42,8 +42,8 @@ reads. --smoke uses tiny sizes (every section in seconds) for sizes not given.`,
 			}
 			if cfg.URL == "" {
 				// The fresh stack runs in this process: give it the limit
-				// `ogp dev` would have.
-				lim, err := app.ApplyMemoryLimit(root.MemoryLimit, true)
+				// `ogp dev` would have (and report it).
+				lim, err := app.ApplyMemoryLimit(root.MemoryLimit)
 				if err != nil {
 					return err
 				}

@@ -69,11 +69,11 @@ func newRoot() *cobra.Command {
 	f.DurationVar(&cfg.WorkerStickyTimeout, "worker-sticky-timeout", envDuration("OGP_WORKER_STICKY_TIMEOUT", 0), "how long a workflow task waits for the worker that has the workflow cached (env OGP_WORKER_STICKY_TIMEOUT); 0: 30s in dev mode, the SDK's 5s otherwise")
 	f.DurationVar(&cfg.DigestInterval, "digest-interval", envDuration("OGP_DIGEST_INTERVAL", 24*time.Hour), "time between two digest e-mails of a user (env OGP_DIGEST_INTERVAL); shorter than 24h only for tests")
 
-	f.StringVar(&cfg.MemoryLimit, "memory-limit", app.Env("OGP_MEMORY_LIMIT", ""), "soft memory limit of the Go runtime, e.g. 800MiB or off (env OGP_MEMORY_LIMIT); empty: 800MiB for dev and bench, none for server and worker; GOMEMLIMIT wins")
+	f.StringVar(&cfg.MemoryLimit, "memory-limit", app.Env("OGP_MEMORY_LIMIT", ""), "soft memory limit of the Go runtime, e.g. 800MiB (env OGP_MEMORY_LIMIT); empty: none; GOMEMLIMIT wins")
 
-	runStack := func(start func(context.Context, app.Config) (*app.Stack, error), dev bool) func(*cobra.Command, []string) error {
+	runStack := func(start func(context.Context, app.Config) (*app.Stack, error)) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, _ []string) error {
-			if _, err := app.ApplyMemoryLimit(cfg.MemoryLimit, dev); err != nil {
+			if _, err := app.ApplyMemoryLimit(cfg.MemoryLimit); err != nil {
 				return err
 			}
 			cfg.Out = cmd.OutOrStdout()
@@ -95,9 +95,9 @@ func newRoot() *cobra.Command {
 		}
 	}
 	root.AddCommand(
-		&cobra.Command{Use: "dev", Short: "Run everything in one process: embedded Temporal, worker and API", Args: cobra.NoArgs, RunE: runStack(app.StartDev, true)},
-		&cobra.Command{Use: "server", Short: "Run the HTTP API against Temporal and PostgreSQL", Args: cobra.NoArgs, RunE: runStack(app.StartServer, false)},
-		&cobra.Command{Use: "worker", Short: "Run the Temporal worker against Temporal and PostgreSQL", Args: cobra.NoArgs, RunE: runStack(app.StartWorker, false)},
+		&cobra.Command{Use: "dev", Short: "Run everything in one process: embedded Temporal, worker and API", Args: cobra.NoArgs, RunE: runStack(app.StartDev)},
+		&cobra.Command{Use: "server", Short: "Run the HTTP API against Temporal and PostgreSQL", Args: cobra.NoArgs, RunE: runStack(app.StartServer)},
+		&cobra.Command{Use: "worker", Short: "Run the Temporal worker against Temporal and PostgreSQL", Args: cobra.NoArgs, RunE: runStack(app.StartWorker)},
 		newBenchCmd(&cfg),
 		&cobra.Command{Use: "migrate", Short: "Apply database migrations and exit", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Out = cmd.OutOrStdout()
