@@ -422,9 +422,9 @@ func (b *bencher) describeStack() string {
 	if b.self != nil {
 		t := b.cfg.Tuning
 		return fmt.Sprintf("fresh `ogp dev` stack started by the bench in this process (SQLite in %s, Temporal at %s, API at http://%s); "+
-			"durability %s, worker pollers %s, cache %s, activities %s, sticky timeout %s, memory limit %s MiB",
+			"durability %s, worker pollers %s, cache %s, activities %s, sticky timeout %s, memory limit %s",
 			b.dataDir, b.self.TemporalAddress, b.self.HTTPAddr, orDefault(t.Durability), orDefault(t.WorkerPollers),
-			orDefault(t.WorkerCacheSize), orDefault(t.WorkerActivities), orDefault(t.WorkerStickyTimeout), orDefault(t.MemoryLimitMiB))
+			orDefault(t.WorkerCacheSize), orDefault(t.WorkerActivities), orDefault(t.WorkerStickyTimeout), memoryLimit(t.MemoryLimitMiB))
 	}
 	return fmt.Sprintf("running stack at %s (Temporal at %s, namespace %s)", b.cfg.URL, b.cfg.Temporal, b.cfg.Namespace)
 }
@@ -467,4 +467,12 @@ func orDefault[T comparable](v T) string {
 		return "default"
 	}
 	return fmt.Sprint(v)
+}
+
+// memoryLimit shows the soft memory limit, or "none".
+func memoryLimit(mib int64) string {
+	if mib <= 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%d MiB", mib)
 }
