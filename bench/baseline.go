@@ -22,7 +22,7 @@ import (
 // Names of the bench's own workflow types, task queue and messages.
 const (
 	baselineQueue    = "ogp-bench-baseline"
-	noopWorkflowName = "OGPBenchNoop"
+	noopWorkflowName = "OGPBenchNoop" //nolint:gosec // a workflow type name, not a credential
 	onceWorkflowName = "OGPBenchOnce"
 	noopUpdate       = "bump"
 	noopSignal       = "ping"

@@ -46,7 +46,7 @@ import (
 	"github.com/ogplocal/ogp/models"
 )
 
-// Sections, in the order they run.
+// Sections lists the sections in the order they run.
 var Sections = []string{"baseline", "approval", "creation", "scale", "reminders", "reads"}
 
 // Config is what to measure and against what.

@@ -134,7 +134,7 @@ func (a *api) get(ctx context.Context, path string) (int, error) {
 		return 0, err
 	}
 	_, err = io.Copy(io.Discard, res.Body)
-	res.Body.Close()
+	_ = res.Body.Close()
 	return res.StatusCode, err
 }
 

@@ -136,7 +136,7 @@ func (b *bencher) databaseSize(ctx context.Context, dir string) (DatabaseSize, e
 		out.Files = map[string]int64{}
 		for _, e := range entries {
 			name := e.Name()
-			if e.IsDir() || !(strings.HasSuffix(name, ".db") || strings.HasSuffix(name, ".db-wal") || strings.HasSuffix(name, ".db-shm")) {
+			if e.IsDir() || (!strings.HasSuffix(name, ".db") && !strings.HasSuffix(name, ".db-wal") && !strings.HasSuffix(name, ".db-shm")) {
 				continue
 			}
 			info, err := e.Info()
@@ -147,7 +147,7 @@ func (b *bencher) databaseSize(ctx context.Context, dir string) (DatabaseSize, e
 			total += info.Size()
 		}
 	}
-	if b.db != nil && b.db.Gorm.Dialector.Name() == "postgres" {
+	if b.db != nil && b.db.Gorm.Name() == "postgres" {
 		if err := b.db.Gorm.WithContext(ctx).Raw("SELECT pg_database_size(current_database())").Scan(&out.Postgres).Error; err != nil {
 			return out, fmt.Errorf("pg_database_size: %w", err)
 		}

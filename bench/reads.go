@@ -42,7 +42,7 @@ func (b *bencher) reads(ctx context.Context) (*ReadsReport, error) {
 	if len(plans) == 0 {
 		return nil, fmt.Errorf("reads: no plans to read")
 	}
-	detail := func(i int) string { return planPath(plans[rand.IntN(len(plans))], "") }
+	detail := func(_ int) string { return planPath(plans[rand.IntN(len(plans))], "") } //nolint:gosec // which plan to read, not a secret
 	var err error
 	b.progress("reads: GET /action-plans at %d/s for %s", b.cfg.Rate, b.cfg.Duration)
 	if out.List, err = b.readRun(ctx, "GET /api/v1/action-plans", list); err != nil {

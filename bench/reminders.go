@@ -256,15 +256,15 @@ func (b *bencher) reminders(ctx context.Context) (*ReminderReport, error) {
 		}
 		return due.Add(ogp.MilestoneReminderOffset(window, m.plan, m.commitment, m.id))
 	}
-	var offMin, offMax time.Duration = -1, 0
+	var offLow, offHigh time.Duration = -1, 0
 	for id := range mstones {
 		off := dueOf(id).Sub(due)
-		if offMin < 0 || off < offMin {
-			offMin = off
+		if offLow < 0 || off < offLow {
+			offLow = off
 		}
-		offMax = max(offMax, off)
+		offHigh = max(offHigh, off)
 	}
-	out.OffsetsSeconds = [2]float64{round1(offMin.Seconds()), round1(offMax.Seconds())}
+	out.OffsetsSeconds = [2]float64{round1(offLow.Seconds()), round1(offHigh.Seconds())}
 	var lateness []time.Duration
 	var last time.Time
 	for _, m := range mstones {

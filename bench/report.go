@@ -88,7 +88,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			l := rows[i+1].(Latency)
 			fmt.Fprintf(tw, "  %s\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t\n", rows[i], l.N, l.P50Ms, l.P95Ms, l.P99Ms, l.MaxMs)
 		}
-		tw.Flush()
+		_ = tw.Flush() // the writer's errors surface on the next write to it
 	}
 	if b := r.Baseline; b != nil {
 		p("\n1. Baseline: bare Temporal on the same server (no-op workflow, own task queue %s, own worker)", b.TaskQueue)
@@ -161,7 +161,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			l := run.Latency
 			fmt.Fprintf(tw, "  %s\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%.1f\t\n", run.Path, l.N, l.P50Ms, l.P95Ms, l.P99Ms, l.MaxMs, run.Errors, run.Achieved)
 		}
-		tw.Flush()
+		_ = tw.Flush() // the writer's errors surface on the next write to it
 		for _, run := range []ReadRun{rd.List, rd.Detail} {
 			if run.FirstError != "" {
 				p("  first error of %s: %s", run.Path, run.FirstError)

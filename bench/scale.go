@@ -196,7 +196,7 @@ func (b *bencher) scale(ctx context.Context, c cast) (*ScaleReport, error) {
 // writeHeapProfile writes what the stack holds at rest (after a
 // collection), for go tool pprof.
 func writeHeapProfile(path string) error {
-	f, err := os.Create(path)
+	f, err := os.Create(path) //nolint:gosec // the path the operator gave (--memprofile)
 	if err != nil {
 		return fmt.Errorf("memory profile: %w", err)
 	}

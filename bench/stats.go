@@ -31,12 +31,6 @@ func (s *samples) add(d time.Duration) {
 	s.mu.Unlock()
 }
 
-func (s *samples) len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.d)
-}
-
 func (s *samples) summary() Latency {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -269,7 +269,7 @@ func (t *TemporalEngine) guard(ctx context.Context, call func(ctx context.Contex
 			if err != nil && ctx.Err() == nil {
 				down := &engineDown{err}
 				cancelCall(down)
-				<-done
+				<-done //nolint:errcheck // the cancelled call's own error; down says why
 				return &engineFailure{down}
 			}
 			check.Reset(engineCheckEvery)

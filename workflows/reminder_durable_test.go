@@ -22,12 +22,12 @@ func TestRemindersAreRegularActivities(t *testing.T) {
 	h := newCommitmentHarness(t, cmStart, newCommitmentStore())
 	var mu sync.Mutex
 	regular, local := map[string]int{}, map[string]int{}
-	h.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
+	h.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
 		mu.Lock()
 		defer mu.Unlock()
 		regular[info.ActivityType.Name]++
 	})
-	h.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, args []interface{}) {
+	h.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []interface{}) {
 		mu.Lock()
 		defer mu.Unlock()
 		local[info.ActivityType.Name]++
