@@ -82,22 +82,28 @@ func (t *TemporalEngine) StartPlan(ctx context.Context, in ogp.NewPlan) error {
 	return nil
 }
 
-// Update implements Engine.
-func (t *TemporalEngine) Update(ctx context.Context, planID int64, name, updateID string, arg any) (ogp.PlanState, error) {
-	var st ogp.PlanState
-	err := t.guard(ctx, func(ctx context.Context) error {
+// update sends a workflow update and waits for its result in out,
+// guarded like every engine call.
+func (t *TemporalEngine) update(ctx context.Context, workflowID, name, updateID string, arg, out any) error {
+	return t.guard(ctx, func(ctx context.Context) error {
 		h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID:   ogp.ActionPlanWorkflowID(planID),
+			WorkflowID:   workflowID,
 			UpdateID:     updateID,
 			UpdateName:   name,
 			Args:         []any{arg},
 			WaitForStage: client.WorkflowUpdateStageCompleted,
 		})
 		if err == nil {
-			err = h.Get(ctx, &st)
+			err = h.Get(ctx, out)
 		}
 		return err
 	})
+}
+
+// Update implements Engine.
+func (t *TemporalEngine) Update(ctx context.Context, planID int64, name, updateID string, arg any) (ogp.PlanState, error) {
+	var st ogp.PlanState
+	err := t.update(ctx, ogp.ActionPlanWorkflowID(planID), name, updateID, arg, &st)
 	if err != nil {
 		return ogp.PlanState{}, engineError(err)
 	}
@@ -107,19 +113,7 @@ func (t *TemporalEngine) Update(ctx context.Context, planID int64, name, updateI
 // UpdateCommitment implements Engine.
 func (t *TemporalEngine) UpdateCommitment(ctx context.Context, commitmentID int64, name, updateID string, arg any) (ogp.CommitmentState, error) {
 	var st ogp.CommitmentState
-	err := t.guard(ctx, func(ctx context.Context) error {
-		h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID:   ogp.CommitmentWorkflowID(commitmentID),
-			UpdateID:     updateID,
-			UpdateName:   name,
-			Args:         []any{arg},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		})
-		if err == nil {
-			err = h.Get(ctx, &st)
-		}
-		return err
-	})
+	err := t.update(ctx, ogp.CommitmentWorkflowID(commitmentID), name, updateID, arg, &st)
 	if err != nil {
 		var nf *serviceerror.NotFound
 		if workflows.DomainError(err) == nil && errors.As(err, &nf) {
@@ -164,19 +158,7 @@ func (t *TemporalEngine) StartRound(ctx context.Context, in ogp.RoundStart) erro
 // UpdateRound implements Engine.
 func (t *TemporalEngine) UpdateRound(ctx context.Context, roundID int64, name, updateID string, arg any) (ogp.AssessmentRoundState, error) {
 	var st ogp.AssessmentRoundState
-	err := t.guard(ctx, func(ctx context.Context) error {
-		h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID:   ogp.AssessmentRoundWorkflowID(roundID),
-			UpdateID:     updateID,
-			UpdateName:   name,
-			Args:         []any{arg},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		})
-		if err == nil {
-			err = h.Get(ctx, &st)
-		}
-		return err
-	})
+	err := t.update(ctx, ogp.AssessmentRoundWorkflowID(roundID), name, updateID, arg, &st)
 	if err != nil {
 		var nf *serviceerror.NotFound
 		if workflows.DomainError(err) == nil && errors.As(err, &nf) {
