@@ -110,7 +110,7 @@ func (b *bencher) creation(ctx context.Context, c cast, bare *BaselineReport) (*
 	b.progress("creation: %d plans, %d concurrent", b.cfg.Creates, b.cfg.Starters)
 	var lat samples
 	ids := make([]int64, b.cfg.Creates)
-	n, elapsed, err := concurrently(ctx, b.cfg.Creates, b.cfg.Starters, func(i int) error {
+	n, elapsed, err := concurrently(ctx, b.cfg.Creates, b.cfg.Starters, nil, func(_ context.Context, i int) error {
 		t0 := time.Now()
 		id, err := create(i)
 		lat.add(time.Since(t0))

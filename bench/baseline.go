@@ -202,7 +202,7 @@ func (b *bencher) baseline(ctx context.Context) (*BaselineReport, error) {
 			return nil, fmt.Errorf("workflow start: %w", err)
 		}
 	}
-	n, elapsed, err := concurrently(ctx, b.cfg.Starts, b.cfg.Starters, start)
+	n, elapsed, err := concurrently(ctx, b.cfg.Starts, b.cfg.Starters, nil, func(_ context.Context, i int) error { return start(i) })
 	if err != nil {
 		return nil, fmt.Errorf("workflow start: %w", err)
 	}
@@ -211,35 +211,35 @@ func (b *bencher) baseline(ctx context.Context) (*BaselineReport, error) {
 	return r, nil
 }
 
-// concurrently runs fn(0..n-1) on workers goroutines as fast as they go
-// and returns how many ran and the wall time, stopping at the first error.
-func concurrently(ctx context.Context, n, workers int, fn func(i int) error) (int, time.Duration, error) {
-	var next, done atomic.Int64
-	var wg sync.WaitGroup
-	var mu sync.Mutex
+// concurrently runs fn(ctx, i) for i in [0, n) on workers goroutines as
+// fast as they go and returns how many succeeded and the wall time. The
+// first error cancels the context the others run with and is returned.
+// done, when not nil, counts the successes as they happen (for progress).
+func concurrently(ctx context.Context, n, workers int, done *atomic.Int64, fn func(ctx context.Context, i int) error) (int, time.Duration, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if done == nil {
+		done = new(atomic.Int64)
+	}
+	var next atomic.Int64
+	var once sync.Once
 	var firstErr error
+	var wg sync.WaitGroup
 	t0 := time.Now()
 	for range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= n || ctx.Err() != nil {
 					return
 				}
-				if err := fn(i); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					next.Store(int64(n))
+				if err := fn(ctx, i); err != nil {
+					once.Do(func() { firstErr = err; cancel() })
 					return
 				}
 				done.Add(1)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	elapsed := time.Since(t0)

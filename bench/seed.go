@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -326,13 +325,9 @@ func (b *bencher) parallel(ctx context.Context, label string, n, workers int, fn
 	if n == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var next, done atomic.Int64
-	var once sync.Once
-	var firstErr error
-	var wg sync.WaitGroup
+	var done atomic.Int64
 	stop := make(chan struct{})
+	defer close(stop)
 	go func() {
 		t := time.NewTicker(10 * time.Second)
 		defer t.Stop()
@@ -345,27 +340,6 @@ func (b *bencher) parallel(ctx context.Context, label string, n, workers int, fn
 			}
 		}
 	}()
-	for range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				if err := fn(ctx, i); err != nil {
-					once.Do(func() { firstErr = err; cancel() })
-					return
-				}
-				done.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	close(stop)
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
+	_, _, err := concurrently(ctx, n, workers, &done, fn)
+	return err
 }
