@@ -57,17 +57,24 @@ type TemporalEngine struct {
 
 var _ Engine = (*TemporalEngine)(nil)
 
-// StartPlan implements Engine.
-func (t *TemporalEngine) StartPlan(ctx context.Context, in ogp.NewPlan) error {
-	err := t.guard(ctx, func(ctx context.Context) error {
+// start starts a workflow once: a retried start of a running workflow
+// joins it, and one whose workflow has finished is refused
+// (WorkflowExecutionAlreadyStarted), guarded like every engine call.
+func (t *TemporalEngine) start(ctx context.Context, workflowID, workflowType string, input any) error {
+	return t.guard(ctx, func(ctx context.Context) error {
 		_, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-			ID:                       ogp.ActionPlanWorkflowID(in.PlanID),
+			ID:                       workflowID,
 			TaskQueue:                t.TaskQueue,
 			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		}, ogp.WorkflowActionPlan, workflows.ActionPlanInput{Plan: &in, Projected: true})
+		}, workflowType, input)
 		return err
 	})
+}
+
+// StartPlan implements Engine.
+func (t *TemporalEngine) StartPlan(ctx context.Context, in ogp.NewPlan) error {
+	err := t.start(ctx, ogp.ActionPlanWorkflowID(in.PlanID), ogp.WorkflowActionPlan, workflows.ActionPlanInput{Plan: &in, Projected: true})
 	if isEngineDown(err) {
 		return err
 	}
@@ -133,15 +140,7 @@ func errImplementationNotStarted(commitmentID int64) error {
 
 // StartRound implements Engine.
 func (t *TemporalEngine) StartRound(ctx context.Context, in ogp.RoundStart) error {
-	err := t.guard(ctx, func(ctx context.Context) error {
-		_, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-			ID:                       ogp.AssessmentRoundWorkflowID(in.RoundID),
-			TaskQueue:                t.TaskQueue,
-			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		}, ogp.WorkflowAssessmentRound, workflows.RoundInput{Start: &in})
-		return err
-	})
+	err := t.start(ctx, ogp.AssessmentRoundWorkflowID(in.RoundID), ogp.WorkflowAssessmentRound, workflows.RoundInput{Start: &in})
 	if isEngineDown(err) {
 		return err
 	}
